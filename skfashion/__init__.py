@@ -1,0 +1,15 @@
+"""skfashion: deep image classifiers as scikit-learn estimators."""
+
+from skfashion import _config
+
+_config.import_tensorflow()
+_config.quiet_tensorflow()
+
+from skfashion.datasets import CLASS_NAMES, load_fashion_mnist  # noqa: E402
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "CLASS_NAMES",
+    "load_fashion_mnist",
+]
