@@ -5,11 +5,16 @@ from skfashion import _config
 _config.import_tensorflow()
 _config.quiet_tensorflow()
 
+from skfashion.cnn import CNNClassifier, LeNet5Classifier  # noqa: E402
 from skfashion.datasets import CLASS_NAMES, load_fashion_mnist  # noqa: E402
+from skfashion.preprocessing import ImageResizer  # noqa: E402
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "CLASS_NAMES",
+    "CNNClassifier",
+    "ImageResizer",
+    "LeNet5Classifier",
     "load_fashion_mnist",
 ]

@@ -1,0 +1,333 @@
+"""The one private base class of skfashion's classifiers, on scikeras' KerasClassifier.
+
+It repairs scikeras 0.13 for scikit-learn >= 1.7 and owns everything the
+estimators share, so that every classifier trains through one path:
+
+* **Tags.** scikeras' ``KerasClassifier`` lists ``BaseEstimator`` before
+  ``ClassifierMixin``, and ``BaseEstimator.__sklearn_tags__`` does not call
+  ``super()``, so on scikit-learn >= 1.7 ``is_classifier()`` is False and
+  ``cross_val_score(cv=10)`` silently uses unstratified ``KFold``.
+  ``__sklearn_tags__`` below states the classifier tags itself.
+* **Input contract.** Images as flat rows, ``(n, H, W)`` or ``(n, H, W, C)`` raw
+  pixel values (see :mod:`skfashion._validation`); the model scales them inside
+  its own graph.
+* **Seeding.** ``random_state`` seeds Python, NumPy, TensorFlow, the augmentation
+  layers and the validation split; a ``RandomState`` instance gives a fresh seed
+  per fit (scikeras maps every instance to seed 0).
+* **Validation split and early stopping.** The validation set is a stratified
+  random split (Keras' ``validation_split`` takes the *last* rows, which are a
+  single class in sorted data). The learning rate is halved after
+  ``patience // 2`` epochs without a better ``val_loss``, and training stops
+  after ``patience`` such epochs, restoring the best weights.
+* **Memory.** Keras' global state is cleared before each new model is built, so
+  a long grid search does not grow in memory.
+"""
+
+import numbers
+from contextlib import contextmanager
+
+import keras
+import numpy as np
+from scikeras.wrappers import KerasClassifier
+from sklearn.base import BaseEstimator
+from sklearn.model_selection import train_test_split
+from sklearn.utils import ClassifierTags
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+)
+
+from skfashion._validation import check_images
+
+#: Prefixes of the ``prefix__name`` parameters that are routed to Keras.
+ROUTING_PREFIXES = ("fit", "predict", "optimizer", "callbacks")
+
+
+@contextmanager
+def release_custom_gradients():
+    """Drop the gradient registrations that TensorFlow leaks while tracing.
+
+    In graph mode, every call of a ``tf.custom_gradient`` function (Keras uses
+    them in its losses) registers a new ``CustomGradient-<uid>`` in TensorFlow's
+    global gradient registry and never removes it. Each entry keeps its whole
+    traced graph alive: about 10 MB per fit, without bound over a grid search.
+    An entry is only used while the function that registered it is being traced,
+    so the entries added inside this block are removed when it ends. Keras
+    training is not thread-safe anyway; do not fit in several threads at once.
+    """
+    from tensorflow.python.framework import ops
+
+    registry = getattr(getattr(ops, "_gradient_registry", None), "_registry", None)
+    before = set(registry) if isinstance(registry, dict) else None
+    try:
+        yield
+    finally:
+        if before is not None:
+            for name in set(registry) - before:
+                if name.startswith("CustomGradient-"):
+                    registry.pop(name, None)
+
+
+class BaseImageClassifier(KerasClassifier):
+    """Base class of skfashion's image classifiers. Not for direct use.
+
+    Subclasses define ``__init__`` (storing their architecture parameters, then
+    calling ``BaseImageClassifier.__init__`` with the shared ones) and
+    ``_build_architecture(input_shape, n_classes, seed)``, which returns an
+    uncompiled :class:`keras.Model`.
+    """
+
+    # Fixed by design, read by scikeras; not parameters.
+    model = None
+    build_fn = None
+    loss = "sparse_categorical_crossentropy"
+    metrics = None
+    validation_batch_size = None
+    shuffle = True
+    run_eagerly = False
+
+    _parameter_constraints = {
+        "epochs": [Interval(numbers.Integral, 1, None, closed="left")],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+        "validation_split": [Interval(numbers.Real, 0, 1, closed="left")],
+        "patience": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "image_shape": [tuple, list, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "callbacks": [list, tuple, dict, keras.callbacks.Callback, None],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(
+        self,
+        *,
+        epochs,
+        batch_size,
+        learning_rate,
+        validation_split,
+        patience,
+        image_shape,
+        random_state,
+        verbose,
+        warm_start,
+        callbacks,
+        class_weight,
+        **kwargs,
+    ):
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.validation_split = validation_split
+        self.patience = patience
+        self.image_shape = image_shape
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.callbacks = callbacks
+        self.class_weight = class_weight
+        # Routed parameters (``optimizer__beta_1=0.8``, ``fit__shuffle=False``):
+        # stored as attributes, exactly as scikeras does, so that get_params,
+        # set_params and clone keep them.
+        vars(self).update(kwargs)
+        self._user_params = set(kwargs)
+
+    __repr__ = BaseEstimator.__repr__
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = "classifier"
+        tags.classifier_tags = ClassifierTags()
+        tags.regressor_tags = None
+        tags.target_tags.required = True
+        tags.input_tags.sparse = False
+        tags.input_tags.allow_nan = False
+        return tags
+
+    # ------------------------------------------------------------------ fit
+
+    def fit(self, X, y, sample_weight=None, **kwargs):
+        """Build a new model and train it on images ``X`` with labels ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_pixels), (n_samples, height, width) \
+                or (n_samples, height, width, channels)
+            Training images, raw pixel values in [0, 255].
+        y : array-like of shape (n_samples,)
+            Class labels (ints or strings).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights; ``None`` weighs every sample equally.
+        **kwargs : dict
+            Passed on to :meth:`keras.Model.fit` (prefer ``fit__name`` parameters).
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        self._validate_params()
+        self._check_routed_params()
+        return super().fit(X, y, sample_weight=sample_weight, **kwargs)
+
+    def _check_routed_params(self):
+        for name in self._user_params:
+            prefix = name.split("__", 1)[0]
+            if "__" not in name or prefix not in ROUTING_PREFIXES:
+                raise ValueError(
+                    f"Unknown parameter {name!r} for {type(self).__name__}. Extra "
+                    "parameters must be routed to Keras with one of the prefixes "
+                    f"{', '.join(p + '__' for p in ROUTING_PREFIXES)}; the others "
+                    "are listed by get_params()."
+                )
+        if "optimizer__learning_rate" in self._user_params:
+            raise ValueError(
+                "Set the learning rate with learning_rate=..., not "
+                "optimizer__learning_rate."
+            )
+
+    def _initialize(self, X, y=None):
+        # Same steps as scikeras' BaseWrapper._initialize, with two repairs:
+        # Keras state is freed first, and a RandomState draws a real seed.
+        keras.backend.clear_session(free_memory=True)
+        if isinstance(self.random_state, np.random.RandomState):
+            self._random_state = int(self.random_state.randint(np.iinfo(np.int32).max))
+        else:
+            self._random_state = self.random_state
+        X, y = self._validate_data(X, y, reset=True)
+        self.target_encoder_ = self.target_encoder.fit(y)
+        vars(self).update(**self.target_encoder_.get_metadata())
+        self.feature_encoder_ = self.feature_encoder.fit(X)
+        self.model_ = self._build_keras_model()
+        self._initialize_callbacks()
+        return X, y
+
+    def _keras_build_fn(self):
+        model = self._build_architecture(
+            input_shape=self.input_shape_,
+            n_classes=self.n_classes_,
+            seed=self._random_state,
+        )
+        optimizer_params = {
+            name.split("__", 1)[1]: getattr(self, name)
+            for name in self._user_params
+            if name.startswith("optimizer__")
+        }
+        model.compile(
+            optimizer=keras.optimizers.Adam(
+                learning_rate=self.learning_rate, **optimizer_params
+            ),
+            loss=self.loss,
+            metrics=["accuracy"],
+        )
+        return model
+
+    def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
+        extra_callbacks = []
+        if self.validation_split and "validation_data" not in kwargs:
+            X, y, sample_weight, validation_data = self._split_validation(X, y, sample_weight)
+            if validation_data is not None:
+                kwargs["validation_data"] = validation_data
+                if self.patience is not None:
+                    extra_callbacks += [
+                        keras.callbacks.ReduceLROnPlateau(
+                            monitor="val_loss",
+                            factor=0.5,
+                            patience=max(1, self.patience // 2),
+                        ),
+                        keras.callbacks.EarlyStopping(
+                            monitor="val_loss",
+                            patience=self.patience,
+                            restore_best_weights=True,
+                        ),
+                    ]
+        kwargs["validation_split"] = 0.0  # the split is made above, stratified
+        user_callbacks = self._fit_callbacks
+        self._fit_callbacks = [*user_callbacks, *extra_callbacks]
+        try:
+            with release_custom_gradients():
+                super()._fit_keras_model(
+                    X,
+                    y,
+                    sample_weight=sample_weight,
+                    warm_start=warm_start,
+                    epochs=epochs,
+                    initial_epoch=initial_epoch,
+                    **kwargs,
+                )
+        finally:
+            self._fit_callbacks = user_callbacks
+
+    def _split_validation(self, X, y, sample_weight):
+        """Hold out ``validation_split`` of the rows, stratified when possible.
+
+        Returns the training part and ``(X_val, y_val[, sample_weight_val])``,
+        or ``None`` for the latter when there are too few rows to hold any out.
+        """
+        n_samples = X.shape[0]
+        n_val = int(np.ceil(self.validation_split * n_samples))
+        if n_val < 1 or n_samples - n_val < 1:
+            return X, y, sample_weight, None
+        _, counts = np.unique(y, return_counts=True)
+        stratify = (
+            y
+            if counts.min() >= 2 and min(n_val, n_samples - n_val) >= counts.size
+            else None
+        )
+        train, val = train_test_split(
+            np.arange(n_samples),
+            test_size=n_val,
+            stratify=stratify,
+            random_state=self._random_state,
+        )
+        if sample_weight is None:
+            return X[train], y[train], None, (X[val], y[val])
+        return (
+            X[train],
+            y[train],
+            sample_weight[train],
+            (X[val], y[val], sample_weight[val]),
+        )
+
+    # ------------------------------------------------------------ input checks
+
+    def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
+        if y is not None:
+            y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
+            y = column_or_1d(y, warn=True)
+            check_classification_targets(y)
+            if reset and getattr(self, "classes_", None) is None and np.unique(y).size < 2:
+                raise ValueError(
+                    f"y contains only one class ({np.unique(y)[0]!r}); "
+                    f"{type(self).__name__} needs samples of at least 2 classes."
+                )
+            _, y = super()._validate_data(X=None, y=y, reset=reset)
+        if X is None:
+            return X, y
+        X = check_images(X, image_shape=self.image_shape, estimator=self)
+        if y is not None:
+            check_consistent_length(X, y)
+        if reset:
+            self.input_shape_ = X.shape[1:]
+            self.n_features_in_ = int(np.prod(self.input_shape_))
+            self.X_dtype_ = X.dtype
+            self.X_shape_ = X.shape
+        elif X.shape[1:] != self.input_shape_:
+            n_features = int(np.prod(X.shape[1:]))
+            raise ValueError(
+                f"X has {n_features} features, but {type(self).__name__} is "
+                f"expecting {self.n_features_in_} features as input: X holds images "
+                f"of shape {X.shape[1:]} (height, width, channels), the estimator "
+                f"was fitted on images of shape {self.input_shape_}."
+            )
+        return X, y
+
+    def _predict_raw(self, X, **kwargs):
+        check_is_fitted(self, "model_")
+        with release_custom_gradients():
+            return super()._predict_raw(X, **kwargs)

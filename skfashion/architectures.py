@@ -1,0 +1,265 @@
+"""Pure Keras builders for skfashion's own architectures.
+
+Each builder takes the image shape and the number of classes and returns an
+**uncompiled** :class:`keras.Model` that maps raw pixel values in [0, 255] to class
+probabilities. Scaling to [0, 1] happens inside the graph, so the same model can
+be saved, served or called from plain Keras without any outside preprocessing.
+The estimators in :mod:`skfashion.cnn` call these builders and compile the
+result; nothing here trains or holds state.
+"""
+
+import numbers
+
+import keras
+from keras import layers
+
+#: LeNet-5 reads a 32x32 field, as in LeCun et al. (1998).
+LENET_FIELD = 32
+
+#: Keras' default BatchNorm momentum (0.99) leaves the moving statistics mostly
+#: at their initial values after a few hundred steps, so a short fit predicts a
+#: single class in inference mode; 0.9 (PyTorch's default) converges in ~50 steps.
+BN_MOMENTUM = 0.9
+
+
+def _check_positive_ints(name, values, *, allow_empty=False):
+    values = (values,) if isinstance(values, numbers.Integral) else tuple(values)
+    if (not values and not allow_empty) or not all(
+        isinstance(v, numbers.Integral) and v > 0 for v in values
+    ):
+        raise ValueError(
+            f"{name} must be a positive int or a non-empty sequence of positive "
+            f"ints. Received {name}={values!r}."
+        )
+    return values
+
+
+def _check_rate(name, value):
+    if not isinstance(value, numbers.Real) or not 0.0 <= value < 1.0:
+        raise ValueError(f"{name} must be a float in [0, 1). Received {name}={value!r}.")
+
+
+def _inputs(input_shape, *, augment, seed):
+    """Input layer, scaling to [0, 1] and optional light augmentation."""
+    inputs = keras.Input(shape=tuple(input_shape), name="images")
+    x = layers.Rescaling(1.0 / 255.0, name="rescale")(inputs)
+    if augment:
+        # Active only during training: shifts of up to 10 % and left-right flips,
+        # both label-preserving for clothing.
+        x = layers.RandomTranslation(
+            0.1, 0.1, fill_mode="constant", seed=seed, name="random_shift"
+        )(x)
+        x = layers.RandomFlip("horizontal", seed=seed, name="random_flip")(x)
+    return inputs, x
+
+
+def _dense_block(x, units, *, dropout, name):
+    x = layers.Dense(units, use_bias=False, name=f"{name}_dense")(x)
+    x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"{name}_bn")(x)
+    x = layers.Activation("relu", name=f"{name}_relu")(x)
+    if dropout:
+        x = layers.Dropout(dropout, name=f"{name}_dropout")(x)
+    return x
+
+
+def build_cnn(
+    input_shape,
+    n_classes,
+    *,
+    filters=(32, 64, 128),
+    convs_per_block=2,
+    kernel_size=3,
+    dense_units=256,
+    dropout=0.25,
+    dense_dropout=0.5,
+    augment=False,
+    seed=None,
+):
+    """Build a VGG-style CNN: blocks of conv + BatchNorm + ReLU, max-pool, dropout.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(height, width, channels)`` of the images. Any size from 1x1 works:
+        pooling uses ``"same"`` padding.
+    n_classes : int
+        Number of output units (softmax).
+    filters : int or tuple of int, default=(32, 64, 128)
+        Number of filters of the convolutions in each block; one block per entry.
+    convs_per_block : int, default=2
+        Convolutions (each followed by BatchNorm and ReLU) before each pooling.
+    kernel_size : int, default=3
+        Side of the square convolution kernels.
+    dense_units : int or tuple of int, default=256
+        Units of the dense layers (BatchNorm, ReLU, dropout) before the output;
+        ``()`` for none.
+    dropout : float, default=0.25
+        Dropout rate after each pooling.
+    dense_dropout : float, default=0.5
+        Dropout rate after each dense layer.
+    augment : bool, default=False
+        Add random shifts (up to 10 %) and horizontal flips, active in training only.
+    seed : int or None, default=None
+        Seed of the augmentation layers.
+
+    Returns
+    -------
+    model : keras.Model
+        Uncompiled model from raw [0, 255] images to class probabilities.
+
+    Examples
+    --------
+    >>> from skfashion.architectures import build_cnn
+    >>> model = build_cnn((28, 28, 1), 10, filters=(8, 16), dense_units=32)
+    >>> model.output_shape
+    (None, 10)
+    """
+    filters = _check_positive_ints("filters", filters)
+    dense_units = _check_positive_ints("dense_units", dense_units, allow_empty=True)
+    (convs_per_block,) = _check_positive_ints("convs_per_block", convs_per_block)
+    (kernel_size,) = _check_positive_ints("kernel_size", kernel_size)
+    _check_rate("dropout", dropout)
+    _check_rate("dense_dropout", dense_dropout)
+
+    inputs, x = _inputs(input_shape, augment=augment, seed=seed)
+    for block, n_filters in enumerate(filters, start=1):
+        for conv in range(1, convs_per_block + 1):
+            name = f"block{block}_conv{conv}"
+            x = layers.Conv2D(
+                n_filters, kernel_size, padding="same", use_bias=False, name=name
+            )(x)
+            x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"{name}_bn")(x)
+            x = layers.Activation("relu", name=f"{name}_relu")(x)
+        x = layers.MaxPooling2D(2, padding="same", name=f"block{block}_pool")(x)
+        if dropout:
+            x = layers.Dropout(dropout, name=f"block{block}_dropout")(x)
+    x = layers.Flatten(name="flatten")(x)
+    for i, units in enumerate(dense_units, start=1):
+        x = _dense_block(x, units, dropout=dense_dropout, name=f"fc{i}")
+    outputs = layers.Dense(n_classes, activation="softmax", name="predictions")(x)
+    return keras.Model(inputs, outputs, name="cnn")
+
+
+def _to_lenet_field(x, input_shape):
+    """Zero-pad images smaller than 32x32 (centred) and resize larger ones."""
+    height, width = input_shape[:2]
+    pad_h, pad_w = max(LENET_FIELD - height, 0), max(LENET_FIELD - width, 0)
+    if pad_h or pad_w:
+        x = layers.ZeroPadding2D(
+            ((pad_h // 2, pad_h - pad_h // 2), (pad_w // 2, pad_w - pad_w // 2)),
+            name="pad_to_32",
+        )(x)
+    if max(height, width) > LENET_FIELD:
+        x = layers.Resizing(LENET_FIELD, LENET_FIELD, name="resize_to_32")(x)
+    return x
+
+
+def build_lenet5(
+    input_shape,
+    n_classes,
+    *,
+    activation="relu",
+    pooling="max",
+    dropout=0.0,
+    augment=False,
+    seed=None,
+):
+    """Build LeNet-5: 6@5x5 conv, pool, 16@5x5 conv, pool, dense 120, 84, output.
+
+    The network reads a 32x32 field as in the original paper: 28x28
+    Fashion-MNIST images are zero-padded by 2 pixels on each side (as LeCun et al.
+    padded MNIST); larger images are resized to 32x32.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(height, width, channels)`` of the images.
+    n_classes : int
+        Number of output units (softmax).
+    activation : str, default="relu"
+        Keras activation of the hidden layers (``"tanh"`` is the 1998 choice).
+    pooling : {"max", "avg"}, default="max"
+        Subsampling layers: max-pooling or the original average pooling.
+    dropout : float, default=0.0
+        Dropout rate after the two hidden dense layers.
+    augment : bool, default=False
+        Add random shifts (up to 10 %) and horizontal flips, active in training only.
+    seed : int or None, default=None
+        Seed of the augmentation layers.
+
+    Returns
+    -------
+    model : keras.Model
+        Uncompiled model from raw [0, 255] images to class probabilities.
+
+    Examples
+    --------
+    >>> from skfashion.architectures import build_lenet5
+    >>> build_lenet5((28, 28, 1), 10).count_params()
+    61706
+    """
+    pools = {"max": layers.MaxPooling2D, "avg": layers.AveragePooling2D}
+    if pooling not in pools:
+        raise ValueError(
+            f"Unknown pooling {pooling!r}; expected one of: 'max', 'avg'. "
+            f"Received pooling={pooling!r}."
+        )
+    try:
+        keras.activations.get(activation)
+    except ValueError:
+        raise ValueError(
+            f"Unknown activation {activation!r}; expected the name of a Keras "
+            f"activation such as 'relu' or 'tanh'. Received activation={activation!r}."
+        ) from None
+    _check_rate("dropout", dropout)
+    pool = pools[pooling]
+
+    inputs, x = _inputs(input_shape, augment=augment, seed=seed)
+    x = _to_lenet_field(x, input_shape)
+    x = layers.Conv2D(6, 5, activation=activation, name="c1")(x)
+    x = pool(2, name="s2")(x)
+    x = layers.Conv2D(16, 5, activation=activation, name="c3")(x)
+    x = pool(2, name="s4")(x)
+    x = layers.Flatten(name="flatten")(x)
+    for units, name in ((120, "c5"), (84, "f6")):
+        x = layers.Dense(units, activation=activation, name=name)(x)
+        if dropout:
+            x = layers.Dropout(dropout, name=f"{name}_dropout")(x)
+    outputs = layers.Dense(n_classes, activation="softmax", name="predictions")(x)
+    return keras.Model(inputs, outputs, name="lenet5")
+
+
+def build_head(n_features, n_classes, *, units=(256,), dropout=0.3):
+    """Build the trainable classifier head that sits on pooled backbone features.
+
+    Parameters
+    ----------
+    n_features : int
+        Length of the feature vectors.
+    n_classes : int
+        Number of output units (softmax).
+    units : int or tuple of int, default=(256,)
+        Units of the hidden dense layers (BatchNorm, ReLU, dropout); ``()`` gives
+        multinomial logistic regression on the features.
+    dropout : float, default=0.3
+        Dropout rate on the features and after each hidden layer.
+
+    Returns
+    -------
+    model : keras.Model
+        Uncompiled model from features to class probabilities.
+
+    Examples
+    --------
+    >>> from skfashion.architectures import build_head
+    >>> build_head(1280, 10, units=()).count_params()
+    12810
+    """
+    units = _check_positive_ints("units", units, allow_empty=True)
+    _check_rate("dropout", dropout)
+    inputs = keras.Input(shape=(n_features,), name="features")
+    x = layers.Dropout(dropout, name="features_dropout")(inputs) if dropout else inputs
+    for i, n_units in enumerate(units, start=1):
+        x = _dense_block(x, n_units, dropout=dropout, name=f"head{i}")
+    outputs = layers.Dense(n_classes, activation="softmax", name="predictions")(x)
+    return keras.Model(inputs, outputs, name="head")

@@ -1,0 +1,274 @@
+"""Behaviour of CNNClassifier and LeNet5Classifier as scikit-learn classifiers."""
+
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.base import clone, is_classifier
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import (
+    GridSearchCV,
+    StratifiedKFold,
+    check_cv,
+    cross_val_score,
+    train_test_split,
+)
+from sklearn.pipeline import make_pipeline
+
+from skfashion import CNNClassifier, ImageResizer, LeNet5Classifier
+from tests.conftest import make_shapes
+
+TINY = dict(epochs=2, batch_size=16, random_state=0)
+FACTORIES = {
+    "cnn": lambda **kw: CNNClassifier(
+        filters=(4, 8), convs_per_block=1, dense_units=16, augment=False, **{**TINY, **kw}
+    ),
+    "lenet5": lambda **kw: LeNet5Classifier(**{**TINY, **kw}),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(FACTORIES))
+def fitted(request, shapes):
+    """A tiny classifier of each kind, fitted once on the synthetic shapes."""
+    X, y = shapes
+    return FACTORIES[request.param]().fit(X, y)
+
+
+# --------------------------------------------------------------- classifier identity
+
+
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_is_classifier_alone_and_at_the_end_of_a_pipeline(name):
+    est = FACTORIES[name]()
+    assert is_classifier(est)
+    assert is_classifier(make_pipeline(ImageResizer(size=28, channels=1), est))
+
+
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_cv_10_uses_stratified_folds(name, shapes):
+    _, y = shapes
+    cv = check_cv(10, y, classifier=is_classifier(FACTORIES[name]()))
+    assert isinstance(cv, StratifiedKFold)
+    assert cv.get_n_splits() == 10
+
+
+def test_cross_val_score_cv10_gives_ten_stratified_scores(shapes):
+    X, y = shapes
+    scores = cross_val_score(FACTORIES["lenet5"](epochs=3), X, y, cv=10)
+    assert scores.shape == (10,)
+    # 90 images, 3 classes: stratified folds of 9 hold 3 of each class, so every
+    # score is a multiple of 1/9 (plain KFold on this shuffled data is not).
+    assert np.allclose(scores * 9, np.round(scores * 9))
+    assert scores.mean() > 0.6
+
+
+# ----------------------------------------------------------------- params and clone
+
+
+def test_clone_keeps_every_parameter_including_routed_ones():
+    est = CNNClassifier(
+        filters=(8, 16), dropout=0.1, optimizer__beta_1=0.8, fit__shuffle=False
+    )
+    params = est.get_params()
+    assert params["optimizer__beta_1"] == 0.8 and params["fit__shuffle"] is False
+    cloned = clone(est)
+    assert cloned.get_params() == params
+    cloned.set_params(optimizer__beta_1=0.7, filters=(4,))
+    assert cloned.optimizer__beta_1 == 0.7 and cloned.filters == (4,)
+    assert est.optimizer__beta_1 == 0.8
+
+
+def test_routed_optimizer_parameter_reaches_adam(shapes):
+    X, y = shapes
+    est = FACTORIES["lenet5"](epochs=1, optimizer__beta_1=0.8, learning_rate=0.005).fit(X, y)
+    assert float(est.model_.optimizer.beta_1) == pytest.approx(0.8)
+    assert float(est.model_.optimizer.learning_rate) == pytest.approx(0.005)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"colour": 3}, "Unknown parameter 'colour'"),
+        ({"optimizer__learning_rate": 0.1}, "learning_rate="),
+        ({"epochs": 0}, "'epochs' parameter"),
+        ({"validation_split": 1.0}, "'validation_split' parameter"),
+    ],
+)
+def test_bad_parameters_are_named(shapes, params, match):
+    X, y = shapes
+    with pytest.raises(ValueError, match=match):
+        FACTORIES["lenet5"](**params).fit(X, y)
+
+
+# ------------------------------------------------------------------ search and CV
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_grid_search_over_architecture_parameters(shapes, n_jobs):
+    X, y = shapes
+    grid = GridSearchCV(
+        FACTORIES["cnn"](epochs=3),
+        {"filters": [(2,), (8, 16)], "dense_units": [(), 16]},
+        cv=2,
+        n_jobs=n_jobs,
+    ).fit(X, y)
+    assert len(grid.cv_results_["params"]) == 4
+    assert grid.best_params_ in grid.cv_results_["params"]
+    assert grid.best_estimator_.filters == grid.best_params_["filters"]
+    assert grid.best_score_ > 0.6
+    assert grid.score(X, y) > 0.6
+
+
+# ------------------------------------------------------------ outputs and persistence
+
+
+def test_predict_proba_rows_sum_to_one(fitted, shapes):
+    X, _ = shapes
+    proba = fitted.predict_proba(X)
+    assert proba.shape == (len(X), 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_array_equal(fitted.classes_[proba.argmax(axis=1)], fitted.predict(X))
+
+
+def test_learned_attributes(fitted, shapes):
+    assert fitted.input_shape_ == (12, 12, 1)
+    assert fitted.n_features_in_ == 144
+    assert fitted.n_classes_ == 3
+    assert set(fitted.history_) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
+
+
+@pytest.mark.parametrize("dump", ["pickle", "joblib"])
+def test_round_trip_predicts_identically(fitted, shapes, tmp_path, dump):
+    X, _ = shapes
+    if dump == "pickle":
+        restored = pickle.loads(pickle.dumps(fitted))
+    else:
+        joblib.dump(fitted, tmp_path / "model.joblib")
+        restored = joblib.load(tmp_path / "model.joblib")
+    np.testing.assert_array_equal(restored.predict_proba(X), fitted.predict_proba(X))
+
+
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_same_random_state_predicts_identically(name, shapes):
+    X, y = shapes
+    first = FACTORIES[name]().fit(X, y).predict_proba(X)
+    second = FACTORIES[name]().fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(first, second)
+    other = FACTORIES[name](random_state=1).fit(X, y).predict_proba(X)
+    assert not np.array_equal(first, other)
+
+
+def test_string_labels_and_flat_input(shapes):
+    X, y = shapes
+    names = np.array(["shirt", "sock", "shoe"])[y]
+    est = FACTORIES["lenet5"](epochs=4).fit(X.reshape(len(X), -1), names)
+    assert set(est.classes_) == set(names)
+    pred = est.predict(X.reshape(len(X), -1))
+    assert pred.dtype == names.dtype and set(pred) <= set(names)
+    assert np.mean(pred == names) > 0.6
+
+
+def test_validation_split_is_stratified_on_sorted_labels():
+    X, y = make_shapes(n_per_class=10)
+    order = np.argsort(y, kind="stable")  # Keras would take the last rows: one class
+    est = FACTORIES["lenet5"](validation_split=0.3)
+    est._random_state = 0
+    _, y_train, _, (_, y_val) = est._split_validation(X[order], y[order], None)
+    assert sorted(np.unique(y_val)) == [0, 1, 2]
+    assert np.bincount(y_val).tolist() == [3, 3, 3]
+    assert len(y_train) == 21
+
+
+def test_early_stopping_restores_best_weights(shapes):
+    X, y = shapes
+    est = FACTORIES["lenet5"](epochs=40, patience=1, learning_rate=0.05).fit(X, y)
+    n_epochs = len(est.history_["loss"])
+    assert n_epochs < 40
+    best = int(np.argmin(est.history_["val_loss"]))
+    assert best == n_epochs - 2  # stopped one epoch after the best one
+
+
+# ------------------------------------------------------------------------ bad input
+
+
+@pytest.mark.parametrize(
+    "make_X, match",
+    [
+        (lambda X: np.where(X > 250, np.nan, X), "NaN"),
+        (lambda X: np.where(X > 250, np.inf, X), "infinity"),
+        (lambda X: X[:, :, :, None, None], "2, 3 or 4 dimensions"),
+        (lambda X: X[:, 0, 0], "Expected 2D array"),
+        (lambda X: X[:, None, :, :].repeat(12, axis=1), "channels-last"),
+        (lambda X: X.reshape(len(X), -1)[:, :-1], "not a square number"),
+    ],
+)
+def test_bad_images_at_fit(shapes, make_X, match):
+    X, y = shapes
+    with pytest.raises(ValueError, match=match):
+        FACTORIES["lenet5"]().fit(make_X(X.astype(float)), y)
+
+
+def test_mismatched_lengths_empty_input_and_one_class(shapes):
+    X, y = shapes
+    est = FACTORIES["lenet5"]()
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        est.fit(X, y[:-1])
+    with pytest.raises(ValueError, match="0 sample"):
+        est.fit(X[:0], y[:0])
+    with pytest.raises(ValueError, match="only one class"):
+        est.fit(X, np.zeros_like(y))
+
+
+def test_predict_before_fit_and_other_image_size(fitted, shapes):
+    X, _ = shapes
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        clone(fitted).predict(X)
+    with pytest.raises(ValueError, match=r"fitted on images of shape \(12, 12, 1\)"):
+        fitted.predict(np.zeros((2, 16, 16)))
+    with pytest.raises(ValueError, match="expecting 144 features"):
+        fitted.predict(np.zeros((2, 100)))
+
+
+# ------------------------------------------------------------------------- memory
+
+
+def _rss_bytes():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096
+
+
+@pytest.mark.skipif(
+    not __import__("os").path.exists("/proc/self/statm"), reason="needs Linux /proc"
+)
+def test_thirty_consecutive_fits_do_not_grow_memory(shapes):
+    X, y = shapes
+    rss = []
+    for i in range(30):
+        FACTORIES["lenet5"](epochs=1, random_state=i).fit(X, y).predict(X)
+        rss.append(_rss_bytes())
+    # Compare with the 5th fit: the first ones load and trace TensorFlow kernels.
+    assert rss[-1] < 1.10 * rss[4], [f"{r / 2**20:.0f} MiB" for r in rss]
+
+
+# ---------------------------------------------------------------------- real data
+
+
+@pytest.mark.parametrize(
+    "factory",
+    [
+        lambda: CNNClassifier(filters=(16, 32), convs_per_block=1, dense_units=64,
+                              augment=False, epochs=10, random_state=0),
+        lambda: LeNet5Classifier(epochs=10, random_state=0),
+    ],
+    ids=["cnn", "lenet5"],
+)
+def test_real_sample_accuracy_far_above_chance(fashion_sample, factory):
+    """Trains on 800 real Fashion-MNIST images; a one-class collapse scores 10 %."""
+    X, y = fashion_sample
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=200, stratify=y, random_state=0
+    )
+    est = factory().fit(X_train, y_train)
+    assert est.score(X_test, y_test) > 0.65
+    assert len(np.unique(est.predict(X_test))) == 10
