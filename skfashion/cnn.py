@@ -191,17 +191,17 @@ class LeNet5Classifier(BaseImageClassifier):
         Max-pooling, or the paper's average subsampling.
     dropout : float, default=0.0
         Dropout rate after the two hidden dense layers.
-    augment : bool, default=False
+    augment : bool, default=True
         Random shifts of up to 10 % and horizontal flips during training.
-    epochs : int, default=40
+    epochs : int, default=150
         Maximum number of passes over the training data.
-    batch_size : int, default=128
+    batch_size : int, default=64
         Images per gradient step (and per prediction batch).
     learning_rate : float, default=1e-3
         Adam's learning rate; other Adam arguments via ``optimizer__name=value``.
     validation_split : float, default=0.1
         Fraction of the training images held out (stratified) for early stopping.
-    patience : int or None, default=5
+    patience : int or None, default=10
         Epochs without improvement of ``val_loss`` before training stops and the
         best weights are restored; after ``patience // 2`` such epochs the
         learning rate is halved. ``None`` disables both.
@@ -265,12 +265,12 @@ class LeNet5Classifier(BaseImageClassifier):
         *,
         pooling="max",
         dropout=0.0,
-        augment=False,
-        epochs=40,
-        batch_size=128,
+        augment=True,
+        epochs=150,
+        batch_size=64,
         learning_rate=1e-3,
         validation_split=0.1,
-        patience=5,
+        patience=10,
         image_shape=None,
         random_state=None,
         verbose=0,

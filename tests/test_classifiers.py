@@ -24,7 +24,7 @@ FACTORIES = {
     "cnn": lambda **kw: CNNClassifier(
         filters=(4, 8), convs_per_block=1, dense_units=16, augment=False, **{**TINY, **kw}
     ),
-    "lenet5": lambda **kw: LeNet5Classifier(**{**TINY, **kw}),
+    "lenet5": lambda **kw: LeNet5Classifier(**{"augment": False, **TINY, **kw}),
 }
 
 
@@ -169,6 +169,15 @@ def test_string_labels_and_flat_input(shapes):
     assert np.mean(pred == names) > 0.6
 
 
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_augmentation_is_in_the_graph_and_inactive_at_prediction(name, shapes):
+    X, y = shapes
+    est = FACTORIES[name](augment=True).fit(X, y)
+    names = {layer.name for layer in est.model_.layers}
+    assert {"random_shift", "random_flip"} <= names
+    np.testing.assert_array_equal(est.predict_proba(X), est.predict_proba(X))
+
+
 def test_validation_split_is_stratified_on_sorted_labels():
     X, y = make_shapes(n_per_class=10)
     order = np.argsort(y, kind="stable")  # Keras would take the last rows: one class
@@ -259,7 +268,7 @@ def test_thirty_consecutive_fits_do_not_grow_memory(shapes):
     [
         lambda: CNNClassifier(filters=(16, 32), convs_per_block=1, dense_units=64,
                               augment=False, epochs=10, random_state=0),
-        lambda: LeNet5Classifier(epochs=10, random_state=0),
+        lambda: LeNet5Classifier(augment=False, batch_size=32, epochs=10, random_state=0),
     ],
     ids=["cnn", "lenet5"],
 )
