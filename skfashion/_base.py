@@ -41,7 +41,7 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
-from skfashion._validation import check_images
+from skfashion._validation import check_fitted_image_shape, check_images
 
 #: Prefixes of the ``prefix__name`` parameters that are routed to Keras.
 ROUTING_PREFIXES = ("fit", "predict", "optimizer", "callbacks")
@@ -317,14 +317,8 @@ class BaseImageClassifier(KerasClassifier):
             self.n_features_in_ = int(np.prod(self.input_shape_))
             self.X_dtype_ = X.dtype
             self.X_shape_ = X.shape
-        elif X.shape[1:] != self.input_shape_:
-            n_features = int(np.prod(X.shape[1:]))
-            raise ValueError(
-                f"X has {n_features} features, but {type(self).__name__} is "
-                f"expecting {self.n_features_in_} features as input: X holds images "
-                f"of shape {X.shape[1:]} (height, width, channels), the estimator "
-                f"was fitted on images of shape {self.input_shape_}."
-            )
+        else:
+            check_fitted_image_shape(X, self.input_shape_, self)
         return X, y
 
     def _predict_raw(self, X, **kwargs):

@@ -112,3 +112,18 @@ def check_images(X, *, image_shape=None, estimator=None, input_name="X"):
             "height and width must be at least 1."
         )
     return X
+
+
+def check_fitted_image_shape(X, fitted_shape, estimator):
+    """Raise if the images ``X`` do not have the shape seen in ``fit``.
+
+    The message starts the way scikit-learn's does for a wrong number of features.
+    """
+    if X.shape[1:] != tuple(fitted_shape):
+        name = type(estimator).__name__
+        raise ValueError(
+            f"X has {int(np.prod(X.shape[1:]))} features, but {name} is expecting "
+            f"{int(np.prod(fitted_shape))} features as input: X has images of shape "
+            f"{X.shape[1:]}, but {name} was fitted on images of shape "
+            f"{tuple(fitted_shape)} (height, width, channels)."
+        )

@@ -23,7 +23,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from skfashion._validation import check_images
+from skfashion._validation import check_fitted_image_shape, check_images
 
 #: Interpolation methods accepted by ``keras.ops.image.resize``.
 INTERPOLATIONS = ("area", "bicubic", "bilinear", "lanczos3", "lanczos5", "nearest")
@@ -262,7 +262,7 @@ class ImageResizer(TransformerMixin, BaseEstimator):
         self._validate_params()
         validate_data(self, X, reset=False, skip_check_array=True, ensure_2d=False)
         images = self._check_images(X)
-        self._check_input_shape(images, X)
+        check_fitted_image_shape(images, self.input_shape_, self)
         out_h, out_w, out_c = self._output_shape(images.shape[1:])
         n_samples, height, width, n_channels = images.shape
         resize = (out_h, out_w) != (height, width)
@@ -293,23 +293,6 @@ class ImageResizer(TransformerMixin, BaseEstimator):
         if self.output == "flat":
             return out.reshape(n_samples, -1)
         return out
-
-    def _check_input_shape(self, images, X):
-        shape = tuple(images.shape[1:])
-        if shape == self.input_shape_:
-            return
-        name = type(self).__name__
-        message = (
-            f"X has images of shape {shape}, but {name} was fitted on images of "
-            f"shape {self.input_shape_}."
-        )
-        n_features = int(np.prod(shape))
-        if n_features != self.n_features_in_:
-            message = (
-                f"X has {n_features} features, but {name} is expecting "
-                f"{self.n_features_in_} features as input: {message}"
-            )
-        raise ValueError(message)
 
     def _check_flat_output(self):
         if self.output != "flat":
