@@ -1,0 +1,455 @@
+"""Transfer learning: frozen pretrained backbones as a transformer and a classifier.
+
+:class:`BackboneFeatures` turns images into pooled features of a pretrained
+backbone; :class:`TransferClassifier` trains a small head on those features and
+can then fine-tune the top of the backbone. With a frozen backbone the forward
+pass is by far the most expensive step, so features are cached per process,
+keyed by the backbone configuration and a hash of the images: a refit, a clone,
+or a grid search over head parameters reuses them.
+"""
+
+import numbers
+from collections import OrderedDict
+from pathlib import Path
+
+import joblib
+import keras
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from skfashion._base import BaseImageClassifier
+from skfashion._validation import check_fitted_image_shape, check_images
+from skfashion.architectures import build_head
+from skfashion.backbones import BACKBONES, build_feature_extractor, check_input_size
+
+#: Upper bound on the bytes of features kept in the per-process cache.
+FEATURE_CACHE_MAX_BYTES = 2 * 2**30
+
+_EXTRACTORS = OrderedDict()  # configuration -> frozen keras.Model (a few at most)
+_FEATURES = OrderedDict()  # configuration + image hash -> read-only features
+_STATS = {"hits": 0, "misses": 0}
+
+
+def feature_cache_info():
+    """Return the feature cache's counters as a dict.
+
+    ``misses`` counts backbone forward passes over an array of images, ``hits``
+    the transforms answered from the cache; ``arrays`` and ``bytes`` describe
+    what the cache holds now. The cache lives in this process only.
+    """
+    return {
+        **_STATS,
+        "arrays": len(_FEATURES),
+        "bytes": sum(f.nbytes for f in _FEATURES.values()),
+    }
+
+
+def clear_feature_cache():
+    """Empty the feature cache and the built backbones, and reset the counters."""
+    _FEATURES.clear()
+    _EXTRACTORS.clear()
+    _STATS.update(hits=0, misses=0)
+
+
+def _weights_key(weights):
+    if weights is None or weights == "imagenet":
+        return weights
+    path = Path(weights).resolve()
+    stat = path.stat()
+    return (str(path), stat.st_size, stat.st_mtime_ns)
+
+
+def _extractor(config):
+    if config not in _EXTRACTORS:
+        backbone, weights, input_size, input_shape = config
+        _EXTRACTORS[config] = build_feature_extractor(
+            input_shape, backbone=backbone, weights=weights, input_size=input_size
+        )
+        while len(_EXTRACTORS) > 2:
+            _EXTRACTORS.popitem(last=False)
+    _EXTRACTORS.move_to_end(config)
+    return _EXTRACTORS[config]
+
+
+class BackboneFeatures(TransformerMixin, BaseEstimator):
+    """Pooled features of a frozen pretrained backbone, as a transformer.
+
+    Resizing, gray->RGB and the backbone's own preprocessing happen inside the
+    Keras graph; pass raw [0, 255] images. Features are cached per process (see
+    :func:`feature_cache_info`), so transforming the same images again costs a
+    hash instead of a forward pass.
+
+    Parameters
+    ----------
+    backbone : str, default="efficientnet_lite0"
+        A key of :data:`skfashion.backbones.BACKBONES`.
+    weights : "imagenet", path or None, default="imagenet"
+        ImageNet weights (offline for ``"efficientnet_lite0"``), a weights file,
+        or ``None`` for random weights (chance-level features; for tests only).
+    input_size : int or (int, int), default=32
+        Size the images are resized to before the backbone; at least 32.
+    image_shape : tuple of int or None, default=None
+        Shape of flat 2-D input, as in :class:`skfashion.CNNClassifier`.
+    batch_size : int, default=256
+        Images per forward pass.
+    cache : bool, default=True
+        Keep features in the per-process cache.
+
+    Attributes
+    ----------
+    input_shape_ : tuple of int
+        ``(height, width, channels)`` of the images seen in ``fit``.
+    n_features_in_ : int
+        Pixel values per image.
+    n_features_out_ : int
+        Length of the feature vectors.
+
+    See Also
+    --------
+    TransferClassifier : A trainable head on these features, with fine-tuning.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from skfashion import BackboneFeatures, load_fashion_mnist
+    >>> X, y = load_fashion_mnist(subset="sample", return_X_y=True)
+    >>> pipe = make_pipeline(BackboneFeatures(), LogisticRegression(max_iter=500))
+    >>> pipe.fit(X[::2], y[::2]).score(X[1::2], y[1::2]) > 0.6
+    True
+    """
+
+    _parameter_constraints = {
+        "backbone": [StrOptions(set(BACKBONES))],
+        "weights": [StrOptions({"imagenet"}), str, Path, None],
+        "input_size": [Interval(numbers.Integral, 32, None, closed="left"), tuple, list],
+        "image_shape": [tuple, list, None],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "cache": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        backbone="efficientnet_lite0",
+        *,
+        weights="imagenet",
+        input_size=32,
+        image_shape=None,
+        batch_size=256,
+        cache=True,
+    ):
+        self.backbone = backbone
+        self.weights = weights
+        self.input_size = input_size
+        self.image_shape = image_shape
+        self.batch_size = batch_size
+        self.cache = cache
+
+    def _config(self):
+        return (
+            self.backbone,
+            _weights_key(self.weights),
+            check_input_size(self.input_size),
+            tuple(self.input_shape_),
+        )
+
+    def fit(self, X, y=None):
+        """Check the images and build the backbone; nothing is learned.
+
+        Parameters
+        ----------
+        X : array-like of images
+            See :class:`skfashion.CNNClassifier` for the accepted layouts.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+        """
+        self._validate_params()
+        X = check_images(X, image_shape=self.image_shape, estimator=self)
+        self.input_shape_ = X.shape[1:]
+        self.n_features_in_ = int(np.prod(self.input_shape_))
+        self.n_features_out_ = int(_extractor(self._config()).output_shape[-1])
+        return self
+
+    def transform(self, X):
+        """Return the backbone's pooled features of the images ``X``.
+
+        Parameters
+        ----------
+        X : array-like of images
+            Same layout and size as in ``fit``.
+
+        Returns
+        -------
+        features : ndarray of shape (n_samples, n_features_out_), dtype float32
+            Read-only when it comes from the cache.
+        """
+        check_is_fitted(self, "n_features_out_")
+        X = check_images(X, image_shape=self.image_shape, estimator=self)
+        check_fitted_image_shape(X, self.input_shape_, self)
+        config = self._config()
+        key = (config, X.shape, joblib.hash(X)) if self.cache else None
+        if key in _FEATURES:
+            _STATS["hits"] += 1
+            _FEATURES.move_to_end(key)
+            return _FEATURES[key]
+        _STATS["misses"] += 1
+        features = _extractor(config).predict(X, batch_size=self.batch_size, verbose=0)
+        features = np.asarray(features, dtype=np.float32)
+        if key is not None and features.nbytes <= FEATURE_CACHE_MAX_BYTES:
+            features.setflags(write=False)
+            _FEATURES[key] = features
+            while sum(f.nbytes for f in _FEATURES.values()) > FEATURE_CACHE_MAX_BYTES:
+                _FEATURES.popitem(last=False)
+        return features
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
+
+    def get_feature_names_out(self, input_features=None):
+        """Names ``<backbone>0`` ... of the output features."""
+        check_is_fitted(self, "n_features_out_")
+        return np.asarray([f"{self.backbone}{i}" for i in range(self.n_features_out_)])
+
+
+class TransferClassifier(BaseImageClassifier):
+    """A pretrained ImageNet backbone with a trainable head, as a classifier.
+
+    The backbone is frozen; its features (computed once per distinct set of
+    images and cached) train a small dense head with Adam and early stopping.
+    With ``fine_tune_layers > 0``, the top layers of the backbone are then
+    unfrozen (BatchNorm stays frozen and in inference mode) and the whole
+    network trains for ``fine_tune_epochs`` more epochs at
+    ``fine_tune_learning_rate``.
+
+    Parameters
+    ----------
+    backbone : str, default="efficientnet_lite0"
+        A key of :data:`skfashion.backbones.BACKBONES`: ``"efficientnet_lite0"``
+        (ImageNet weights ship offline), ``"vgg16"``, ``"resnet50"``,
+        ``"resnet152v2"``, ``"mobilenetv2"``, ``"efficientnetb0"``,
+        ``"efficientnetb1"``.
+    weights : "imagenet", path or None, default="imagenet"
+        ImageNet weights, a weights file, or ``None`` (random weights give
+        chance-level features: use it for tests only).
+    input_size : int or (int, int), default=32
+        Size images are resized to (inside the model) before the backbone.
+    head_units : int or tuple of int, default=(256,)
+        Hidden units of the head; ``()`` for a linear head.
+    dropout : float, default=0.3
+        Dropout rate of the head.
+    fine_tune_layers : int, default=0
+        Number of top backbone layers to unfreeze after the head has trained;
+        0 keeps the backbone frozen.
+    fine_tune_epochs : int, default=5
+        Maximum epochs of fine-tuning.
+    fine_tune_learning_rate : float, default=1e-5
+        Adam's learning rate while fine-tuning.
+    epochs : int, default=40
+        Maximum epochs of head training.
+    batch_size : int, default=128
+        Samples per gradient step.
+    learning_rate : float, default=1e-3
+        Adam's learning rate for the head.
+    validation_split : float, default=0.1
+        Stratified fraction held out for early stopping.
+    patience : int or None, default=5
+        Early-stopping patience on ``val_loss`` (the learning rate is halved
+        after ``patience // 2``); ``None`` disables both.
+    image_shape : tuple of int or None, default=None
+        Shape of flat 2-D input; ``None`` reads it as square gray images.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the head, the fine-tuning and the validation split.
+    verbose : int, default=0
+        Keras' progress output.
+    warm_start : bool, default=False
+        Continue training the existing model on the next ``fit``.
+    callbacks : list of keras.callbacks.Callback or None, default=None
+        Extra Keras callbacks.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss.
+    **kwargs : dict
+        Parameters routed to Keras (``fit__``, ``predict__``, ``optimizer__``).
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        The head (features in) while frozen; after fine-tuning, the whole
+        network (raw images in).
+    feature_encoder_ : BackboneFeatures or FunctionTransformer
+        Turns images into the model's input: the frozen backbone, or the
+        identity after fine-tuning.
+    history_ : dict of list
+        Per-epoch metrics of head training followed by fine-tuning.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    input_shape_ : tuple of int
+        ``(height, width, channels)`` of the training images.
+    n_features_in_ : int
+        Pixel values per image.
+
+    See Also
+    --------
+    BackboneFeatures : The frozen backbone as a transformer.
+    CNNClassifier : A network trained from scratch.
+
+    Notes
+    -----
+    Each backbone's preprocessing runs inside the model on the raw [0, 255]
+    pixels (VGG16 and ResNet50: BGR with the ImageNet mean subtracted;
+    ResNetV2 and MobileNetV2: [-1, 1]; keras.applications EfficientNet: [0, 255],
+    it rescales itself). Feeding [0, 1] images to EfficientNet is what made the
+    original write-up's transfer runs predict a single class (10 %). ImageNet
+    weights are subject to ImageNet's non-commercial terms of use.
+
+    Examples
+    --------
+    >>> from skfashion import TransferClassifier, load_fashion_mnist
+    >>> X, y = load_fashion_mnist(subset="sample", return_X_y=True)
+    >>> clf = TransferClassifier(epochs=20, random_state=0).fit(X[::2], y[::2])
+    >>> clf.score(X[1::2], y[1::2]) > 0.6
+    True
+    """
+
+    _parameter_constraints = {
+        **BaseImageClassifier._parameter_constraints,
+        **{
+            name: BackboneFeatures._parameter_constraints[name]
+            for name in ("backbone", "weights", "input_size")
+        },
+        "head_units": [tuple, list, Interval(numbers.Integral, 1, None, closed="left")],
+        "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+        "fine_tune_layers": [Interval(numbers.Integral, 0, None, closed="left")],
+        "fine_tune_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
+        "fine_tune_learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+    }
+
+    def __init__(
+        self,
+        backbone="efficientnet_lite0",
+        *,
+        weights="imagenet",
+        input_size=32,
+        head_units=(256,),
+        dropout=0.3,
+        fine_tune_layers=0,
+        fine_tune_epochs=5,
+        fine_tune_learning_rate=1e-5,
+        epochs=40,
+        batch_size=128,
+        learning_rate=1e-3,
+        validation_split=0.1,
+        patience=5,
+        image_shape=None,
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+        callbacks=None,
+        class_weight=None,
+        **kwargs,
+    ):
+        self.backbone = backbone
+        self.weights = weights
+        self.input_size = input_size
+        self.head_units = head_units
+        self.dropout = dropout
+        self.fine_tune_layers = fine_tune_layers
+        self.fine_tune_epochs = fine_tune_epochs
+        self.fine_tune_learning_rate = fine_tune_learning_rate
+        super().__init__(
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            validation_split=validation_split,
+            patience=patience,
+            image_shape=image_shape,
+            random_state=random_state,
+            verbose=verbose,
+            warm_start=warm_start,
+            callbacks=callbacks,
+            class_weight=class_weight,
+            **kwargs,
+        )
+
+    @property
+    def feature_encoder(self):
+        """The frozen backbone that turns images into the head's input."""
+        return BackboneFeatures(
+            self.backbone, weights=self.weights, input_size=self.input_size
+        )
+
+    def _build_architecture(self, input_shape, n_classes, seed):
+        return build_head(
+            self.feature_encoder_.n_features_out_,
+            n_classes,
+            units=self.head_units,
+            dropout=self.dropout,
+        )
+
+    def fit(self, X, y, sample_weight=None, **kwargs):
+        """Train the head on frozen features, then fine-tune if asked.
+
+        Parameters
+        ----------
+        X : array-like of images
+            Raw [0, 255] images: flat rows, ``(n, H, W)`` or ``(n, H, W, C)``
+            with 1 or 3 channels.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights.
+        **kwargs : dict
+            Passed on to :meth:`keras.Model.fit`.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        super().fit(X, y, sample_weight=sample_weight, **kwargs)
+        # A warm start of an already fine-tuned model goes on fine-tuning above.
+        if self.fine_tune_layers and isinstance(self.feature_encoder_, BackboneFeatures):
+            self._fine_tune(X, y, sample_weight)
+        return self
+
+    def _fine_tune(self, X, y, sample_weight):
+        X, y = self._validate_data(X, y)
+        y = self.target_encoder_.transform(y)
+        extractor = build_feature_extractor(
+            self.input_shape_,
+            backbone=self.backbone,
+            weights=self.weights,
+            input_size=self.input_size,
+        )
+        base = extractor.layers[-1]
+        base.trainable = True
+        for layer in base.layers[: -self.fine_tune_layers]:
+            layer.trainable = False
+        for layer in base.layers:
+            if isinstance(layer, keras.layers.BatchNormalization):
+                layer.trainable = False
+        model = keras.Model(extractor.input, self.model_(extractor.output), name="fine_tuned")
+        model.compile(
+            optimizer=keras.optimizers.Adam(learning_rate=self.fine_tune_learning_rate),
+            loss=self.loss,
+            metrics=["accuracy"],
+        )
+        self.model_ = model
+        self.feature_encoder_ = FunctionTransformer()
+        self._fit_keras_model(
+            X,
+            y,
+            sample_weight=sample_weight,
+            warm_start=True,
+            epochs=self.fine_tune_epochs,
+            initial_epoch=len(self.history_["loss"]),
+        )

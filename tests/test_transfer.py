@@ -1,0 +1,211 @@
+"""TransferClassifier, BackboneFeatures and the backbone registry."""
+
+import pickle
+import time
+
+import keras
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.pipeline import make_pipeline
+
+from skfashion import BackboneFeatures, ImageResizer, TransferClassifier
+from skfashion.backbones import BACKBONES, build_backbone, build_feature_extractor
+from skfashion.backbones.layers import CAFFE_MEAN_BGR
+from skfashion.transfer import clear_feature_cache, feature_cache_info
+from tests.conftest import make_shapes
+
+# What each backbone must receive, written out independently of the registry.
+EXPECTED_PREPROCESSING = {
+    "efficientnet_lite0": lambda rgb: (rgb - 127.0) / 128.0,
+    "vgg16": lambda rgb: rgb[..., ::-1] - np.array(CAFFE_MEAN_BGR),
+    "resnet50": lambda rgb: rgb[..., ::-1] - np.array(CAFFE_MEAN_BGR),
+    "resnet152v2": lambda rgb: rgb / 127.5 - 1.0,
+    "mobilenetv2": lambda rgb: rgb / 127.5 - 1.0,
+    "efficientnetb0": lambda rgb: rgb,  # keras.applications EfficientNet rescales itself
+    "efficientnetb1": lambda rgb: rgb,
+}
+
+
+def test_every_registered_backbone_has_an_expected_preprocessing():
+    assert set(EXPECTED_PREPROCESSING) == set(BACKBONES)
+
+
+@pytest.fixture(scope="module")
+def shapes28():
+    return make_shapes(n_per_class=10, size=28)
+
+
+@pytest.mark.parametrize("backbone", sorted(BACKBONES))
+def test_backbone_api_and_preprocessing(backbone, shapes28):
+    """Fit/predict on every backbone (random weights), and check what it receives."""
+    X, y = shapes28
+    clf = TransferClassifier(
+        backbone, weights=None, head_units=(), epochs=1, random_state=0
+    ).fit(X, y)
+    assert clf.predict(X).shape == (len(X),)
+    proba = clf.predict_proba(X[:4])
+    assert proba.shape == (4, 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
+
+    # The input of the backbone itself: gray 28x28 [0, 255] -> 32x32 RGB, then
+    # the backbone's own preprocessing, on a copy of the caller's array.
+    extractor = build_feature_extractor((28, 28, 1), backbone=backbone, weights=None)
+    to_backbone = keras.Model(extractor.input, extractor.get_layer("preprocess").output)
+    gray = np.full((1, 28, 28, 1), 200.0, dtype=np.float32)
+    gray[0, :, :14] = 10.0
+    before = gray.copy()
+    received = np.asarray(to_backbone.predict(gray, verbose=0))
+    np.testing.assert_array_equal(gray, before)
+    assert received.shape == (1, 32, 32, 3)
+    rgb = np.repeat(np.asarray(keras.ops.image.resize(gray, (32, 32))), 3, axis=-1)
+    np.testing.assert_allclose(received, EXPECTED_PREPROCESSING[backbone](rgb), atol=1e-3)
+
+
+def test_unknown_backbone_lists_the_valid_names(shapes28):
+    X, y = shapes28
+    with pytest.raises(ValueError, match="'backbone' parameter"):
+        TransferClassifier("vgg61").fit(X, y)
+    with pytest.raises(ValueError, match=r"Unknown backbone 'vgg61'; expected one of: .*'vgg16'"):
+        build_backbone("vgg61")
+
+
+def test_input_size_below_32_is_refused(shapes28):
+    X, y = shapes28
+    with pytest.raises(ValueError, match="input_size must be .* >= 32"):
+        TransferClassifier(input_size=(16, 16), weights=None).fit(X, y)
+
+
+def test_offline_imagenet_download_fails_fast_with_a_helpful_message(monkeypatch, tmp_path):
+    from keras.src.utils import file_utils
+
+    def offline(*args, **kwargs):
+        raise Exception("URL fetch failure on https://example.invalid: [Errno -2] simulated")
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(file_utils, "get_file", offline)
+    start = time.perf_counter()
+    with pytest.raises(FileNotFoundError) as info:
+        build_backbone("vgg16", weights="imagenet", input_size=32)
+    assert time.perf_counter() - start < 10
+    message = str(info.value)
+    assert "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5" in message
+    assert str(tmp_path / "models") in message
+    assert "weights='/path/to/" in message and "efficientnet_lite0" in message
+
+
+def test_weights_from_a_local_file(tmp_path):
+    random_model = build_backbone("mobilenetv2", weights=None, input_size=32)
+    path = tmp_path / "mobilenetv2.weights.h5"
+    random_model.save_weights(path)
+    loaded = build_backbone("mobilenetv2", weights=path, input_size=32)
+    for a, b in zip(random_model.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(FileNotFoundError, match="is not a file"):
+        build_backbone("mobilenetv2", weights=tmp_path / "missing.h5", input_size=32)
+
+
+def test_fine_tuning_unfreezes_top_layers_but_not_batchnorm(shapes28):
+    X, y = shapes28
+    clf = TransferClassifier(
+        "mobilenetv2",
+        weights=None,
+        epochs=2,
+        fine_tune_layers=10,
+        fine_tune_epochs=2,
+        patience=None,
+        random_state=0,
+    ).fit(X, y)
+    base = next(layer for layer in clf.model_.layers if layer.name.startswith("mobilenet"))
+    trainable = [layer for layer in base.layers if layer.trainable]
+    assert trainable and all(layer in base.layers[-10:] for layer in trainable)
+    assert not any(isinstance(layer, keras.layers.BatchNormalization) for layer in trainable)
+    assert len(clf.history_["loss"]) == 4  # 2 head epochs, then 2 fine-tuning epochs
+    assert clf.model_.input_shape == (None, 28, 28, 1)  # images in, not features
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_allclose(restored.predict_proba(X), clf.predict_proba(X), atol=1e-6)
+
+
+# ----------------------------------------------------------------- feature caching
+
+
+def test_grid_search_over_head_parameters_runs_the_backbone_once_per_array(shapes28):
+    X, y = shapes28
+    clear_feature_cache()
+    grid = GridSearchCV(
+        TransferClassifier("mobilenetv2", weights=None, epochs=1, random_state=0),
+        {"head_units": [(), (8,)], "dropout": [0.0, 0.2]},
+        cv=2,
+    ).fit(X, y)
+    info = feature_cache_info()
+    # cv=2 splits the images into two halves, each the training set of one split
+    # and the test set of the other; with the refit on everything that makes 3
+    # distinct arrays, so 3 forward passes for the 17 transforms (4 candidates x
+    # 2 splits x (fit + score) + 1 refit).
+    assert info["misses"] == 3
+    assert info["hits"] == 14
+    clone(grid.best_estimator_).fit(X, y)  # a refit of a clone: no new forward pass
+    assert feature_cache_info()["misses"] == 3
+
+
+def test_cached_features_equal_fresh_ones_and_are_read_only(shapes28):
+    X, _ = shapes28
+    clear_feature_cache()
+    fitted = BackboneFeatures("mobilenetv2", weights=None).fit(X)
+    first = fitted.transform(X)
+    again = pickle.loads(pickle.dumps(fitted)).transform(X)
+    assert again is first and not first.flags.writeable
+    fresh = BackboneFeatures("mobilenetv2", weights=None, cache=False).fit(X).transform(X)
+    np.testing.assert_array_equal(fresh, first)
+    changed = X.copy()
+    changed[0, 0, 0] += 1
+    assert fitted.transform(changed) is not first  # other images, other key
+
+
+def test_backbone_features_in_a_pipeline_with_a_sklearn_classifier(shapes28):
+    X, y = shapes28
+    pipe = make_pipeline(
+        ImageResizer(size=32, channels=3),
+        BackboneFeatures("mobilenetv2", weights=None),
+        LogisticRegression(max_iter=200),
+    ).fit(X, y)
+    assert pipe.predict(X).shape == (len(X),)
+    assert pipe[1].get_feature_names_out()[0] == "mobilenetv20"
+
+
+# ------------------------------------------------------------- real ImageNet weights
+
+
+@pytest.fixture(scope="module")
+def sample_split(fashion_sample):
+    X, y = fashion_sample
+    return train_test_split(X, y, test_size=0.5, stratify=y, random_state=0)
+
+
+def test_efficientnet_lite0_real_weights_far_above_chance(sample_split):
+    """Real ImageNet features on real Fashion-MNIST: a collapse would score 10 %."""
+    X_train, X_test, y_train, y_test = sample_split
+    clf = TransferClassifier(random_state=0).fit(X_train, y_train)
+    assert clf.score(X_test, y_test) > 0.7
+    assert len(np.unique(clf.predict(X_test))) == 10
+
+
+def test_grid_search_with_cached_features_gives_the_same_results_in_two_processes(
+    sample_split,
+):
+    X_train, _, y_train, _ = sample_split
+    results = {}
+    for n_jobs in (1, 2):
+        grid = GridSearchCV(
+            TransferClassifier(learning_rate=3e-3, random_state=0),
+            {"head_units": [(), (64,)]},
+            cv=2,
+            n_jobs=n_jobs,
+        ).fit(X_train, y_train)
+        results[n_jobs] = grid.cv_results_["mean_test_score"]
+    assert results[1].min() > 0.5
+    # Worker processes compute their own features (the cache is per process);
+    # TensorFlow's thread count there differs, hence a tolerance, not equality.
+    np.testing.assert_allclose(results[2], results[1], atol=0.05)
