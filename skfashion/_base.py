@@ -185,7 +185,7 @@ class BaseImageClassifier(KerasClassifier):
                     f"{', '.join(p + '__' for p in ROUTING_PREFIXES)}; the others "
                     "are listed by get_params()."
                 )
-        if "optimizer__learning_rate" in self._user_params:
+        if "optimizer__learning_rate" in vars(self):
             raise ValueError(
                 "Set the learning rate with learning_rate=..., not "
                 "optimizer__learning_rate."
@@ -213,9 +213,11 @@ class BaseImageClassifier(KerasClassifier):
             n_classes=self.n_classes_,
             seed=self._random_state,
         )
+        # Routed parameters live in the instance dict, whether they came through
+        # __init__ or set_params (as in a grid search over a clone).
         optimizer_params = {
-            name.split("__", 1)[1]: getattr(self, name)
-            for name in self._user_params
+            name.split("__", 1)[1]: value
+            for name, value in vars(self).items()
             if name.startswith("optimizer__")
         }
         model.compile(

@@ -84,6 +84,9 @@ def test_routed_optimizer_parameter_reaches_adam(shapes):
     est = FACTORIES["lenet5"](epochs=1, optimizer__beta_1=0.8, learning_rate=0.005).fit(X, y)
     assert float(est.model_.optimizer.beta_1) == pytest.approx(0.8)
     assert float(est.model_.optimizer.learning_rate) == pytest.approx(0.005)
+    # A grid search sets routed parameters on a clone with set_params.
+    est = clone(FACTORIES["lenet5"](epochs=1)).set_params(optimizer__beta_2=0.9).fit(X, y)
+    assert float(est.model_.optimizer.beta_2) == pytest.approx(0.9)
 
 
 @pytest.mark.parametrize(
