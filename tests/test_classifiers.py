@@ -22,7 +22,8 @@ from tests.conftest import make_shapes
 TINY = dict(epochs=2, batch_size=16, random_state=0)
 FACTORIES = {
     "cnn": lambda **kw: CNNClassifier(
-        filters=(4, 8), convs_per_block=1, dense_units=16, augment=False, **{**TINY, **kw}
+        **{"filters": (4, 8), "convs_per_block": 1, "dense_units": 16, "augment": False,
+           **TINY, **kw}
     ),
     "lenet5": lambda **kw: LeNet5Classifier(**{"augment": False, **TINY, **kw}),
 }
