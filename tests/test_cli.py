@@ -1,0 +1,193 @@
+"""The ``skfashion`` command, run as users run it: in a subprocess, on the embedded sample."""
+
+import copy
+import json
+import os
+import subprocess
+import sys
+from importlib import metadata
+
+import pytest
+
+from skfashion import _report
+from skfashion.cli import GRIDS, MODEL_NAMES, main
+
+pytest.importorskip("matplotlib", reason="the report's PNGs need the [plot] extra")
+
+
+def run_cli(*args, cwd):
+    """Run ``python -m skfashion *args`` in ``cwd``; return the CompletedProcess."""
+    return subprocess.run(
+        [sys.executable, "-m", "skfashion", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+
+def assert_files(folder, names):
+    for name in names:
+        path = folder / name
+        assert path.is_file() and path.stat().st_size > 0, f"{name} missing or empty"
+    leftovers = [p.name for p in folder.iterdir() if p.name.startswith(".")]
+    assert not leftovers, f"temporary files left behind: {leftovers}"
+
+
+def test_compare_on_the_sample_writes_table_and_report(tmp_path):
+    proc = run_cli("compare", "--sample", "--epochs", "1", "--models", "lenet5,transfer",
+                   "--out", "report", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert out.startswith("SUBSET: the embedded sample, 700 training / 300 test images")
+    assert "| model | test accuracy | write-up |" in out
+    assert "| lenet5 | **" in out and "| transfer | **" in out and "| cnn |" not in out
+    assert "89.82 % (validation)" in out and "ResNet152V2 72.31 %" in out
+    # Progress went to stderr, not into the table.
+    assert "[lenet5] training LeNet5Classifier on 700 images" in proc.stderr
+    assert "extracting frozen efficientnet_lite0 features" in proc.stderr
+
+    folder = tmp_path / "report"
+    assert_files(folder, ["report.md", "results.json"] + [
+        f"{kind}_{model}.png"
+        for kind in ("predictions", "confusion", "learning_curves")
+        for model in ("lenet5", "transfer")
+    ])
+    results = json.loads((folder / "results.json").read_text())
+    assert results["subset"] is True and results["command"] == "compare"
+    assert [m["model"] for m in results["models"]] == ["lenet5", "transfer"]
+    for model in results["models"]:
+        assert 0.0 <= model["test_accuracy"] <= 1.0 and model["epochs_run"] == 1
+        assert len(model["history"]["loss"]) == 1
+    # Real ImageNet features learn in one epoch what random guessing cannot.
+    assert results["models"][1]["test_accuracy"] > 0.3
+    report = (folder / "report.md").read_text()
+    assert "SUBSET" in report and "![predictions_transfer.png]" in report
+
+
+def test_cv_quiet_prints_only_the_table(tmp_path):
+    proc = run_cli("cv", "--sample", "--model", "cnn", "--folds", "2", "--epochs", "1",
+                   "--quiet", "--out", "cv", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    assert "| fold | accuracy | fit time |" in proc.stdout
+    assert "cnn: 2-fold CV accuracy" in proc.stdout
+    assert_files(tmp_path / "cv", ["report.md", "results.json", "cv_scores.png"])
+    results = json.loads((tmp_path / "cv" / "results.json").read_text())
+    assert len(results["accuracy"]) == 2 and results["folds"] == 2
+    assert results["mean_accuracy"] == pytest.approx(sum(results["accuracy"]) / 2)
+
+
+def test_tune_reports_every_candidate(tmp_path):
+    proc = run_cli("tune", "--sample", "--model", "transfer", "--folds", "2",
+                   "--epochs", "2", "--out", "tune", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "| rank | parameters | CV accuracy | mean fit time |" in proc.stdout
+    assert "best: " in proc.stdout and "test accuracy of the refit model" in proc.stdout
+    assert "[CV" in proc.stderr  # scikit-learn's per-fold progress, kept off stdout
+    results = json.loads((tmp_path / "tune" / "results.json").read_text())
+    grid = GRIDS["transfer"]
+    assert len(results["candidates"]) == len(grid["head_units"]) * len(grid["dropout"])
+    assert results["best_params"] == results["candidates"][0]["params"]
+    assert 0.0 <= results["test_accuracy"] <= 1.0
+
+
+def test_bad_argument_exits_non_zero_in_a_subprocess(tmp_path):
+    proc = run_cli("compare", "--models", "vgg", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "--models" in proc.stderr and "cnn, lenet5, transfer" in proc.stderr
+    assert proc.stdout == "" and not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        ([], "required: command"),
+        (["fit"], "invalid choice: 'fit'"),
+        (["compare", "--models", ""], "--models"),
+        (["compare", "--epochs", "0"], "expected a positive integer, got '0'"),
+        (["compare", "--epochs", "many"], "expected a positive integer, got 'many'"),
+        (["compare", "--input-size", "16"], "--input-size: must be at least 32, got 16"),
+        (["compare", "--quick", "--sample"], "not allowed with argument --quick"),
+        (["compare", "--backbone", "vgg61"], "invalid choice: 'vgg61'"),
+        (["cv", "--folds", "1"], "--folds: must be at least 2, got 1"),
+        (["cv", "--model", "resnet"], "invalid choice: 'resnet'"),
+        (["tune", "--no-plots"], "unrecognized arguments: --no-plots"),
+    ],
+)
+def test_bad_arguments_name_the_argument(argv, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_out_must_be_a_folder(tmp_path, capsys):
+    target = tmp_path / "taken"
+    target.write_text("not a folder")
+    with pytest.raises(SystemExit) as exc:
+        main(["compare", "--sample", "--out", str(target)])
+    assert exc.value.code == 2
+    assert "exists and is not a folder" in capsys.readouterr().err
+
+
+def test_run_failure_exits_1_with_the_reason(tmp_path, capsys):
+    status = main(["compare", "--models", "lenet5", "--train-size", "70000",
+                   "--no-plots", "--out", str(tmp_path / "r")])
+    assert status == 1
+    err = capsys.readouterr().err
+    assert "skfashion compare: error: --train-size 70,000 is larger than the 60,000" in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_console_script_and_version(capsys):
+    (script,) = [e for e in metadata.entry_points(group="console_scripts")
+                 if e.name == "skfashion"]
+    assert script.value == "skfashion.cli:main"
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.startswith("skfashion ")
+
+
+def test_every_model_has_a_grid_and_a_write_up():
+    from skfashion.cli import WRITE_UP
+
+    assert set(GRIDS) == set(WRITE_UP) == set(MODEL_NAMES)
+
+
+def test_epoch_progress_survives_clone():
+    from sklearn.base import clone
+
+    from skfashion import LeNet5Classifier
+    from skfashion._commands import EpochProgress
+
+    est = LeNet5Classifier(callbacks=[EpochProgress("lenet5")])
+    copied = clone(est)
+    (callback,) = copied.callbacks
+    assert isinstance(callback, EpochProgress) and callback is not est.callbacks[0]
+    assert callback.desc == "lenet5" and callback._bar is None
+    assert copy.deepcopy(callback).desc == "lenet5"
+
+
+def test_markdown_table():
+    table = _report.markdown_table(["a", "b"], [[1, "x"], [2.5, "y"]])
+    assert table.splitlines() == ["| a | b |", "|---|---|", "| 1 | x |", "| 2.5 | y |"]
+
+
+def test_atomic_write_leaves_nothing_half_written(tmp_path):
+    path = tmp_path / "results.json"
+    _report.write_json(path, {"a": 1})
+    with pytest.raises(ValueError, match="Out of range float"):
+        _report.write_json(path, {"a": float("nan")})
+    assert json.loads(path.read_text()) == {"a": 1}
+
+    def broken(f):
+        f.write(b"partial")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        _report._atomic_write(path, broken)
+    assert json.loads(path.read_text()) == {"a": 1}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.json"]
