@@ -92,6 +92,11 @@ def run(args):
     """Run the sub-command ``args.command`` with the parsed arguments."""
     log = Log(args.quiet)
     data = load_data(args, log)
+    if "transfer" in (args.models if args.command == "compare" else [args.model]):
+        # Build the backbone now (it stays cached), so that missing ImageNet
+        # weights stop the run before anything else has trained.
+        log(f"Building the {args.backbone} backbone at {args.input_size}x{args.input_size} ...")
+        BackboneFeatures(args.backbone, input_size=args.input_size).fit(data.X_train[:1])
     {"compare": compare, "cv": cross_validation, "tune": tune}[args.command](args, data, log)
 
 
@@ -289,7 +294,8 @@ def cross_validation(args, data, log):
         f"{type(est).__name__} on {len(data.X_train):,} training images ...")
     with _sklearn_output_to_stderr():
         scores = cross_validate(est, data.X_train, data.y_train, cv=cv,
-                                n_jobs=args.n_jobs, verbose=log.sklearn_verbosity())
+                                n_jobs=args.n_jobs, verbose=log.sklearn_verbosity(),
+                                error_score="raise")
     accuracy = scores["test_score"]
     summary = (f"{args.model}: {args.folds}-fold CV accuracy "
                f"{100 * accuracy.mean():.2f} % ± {100 * accuracy.std():.2f} %")
@@ -331,7 +337,7 @@ def tune(args, data, log):
     grid = GRIDS[args.model]
     cv = StratifiedKFold(args.folds, shuffle=True, random_state=args.seed)
     search = GridSearchCV(est, grid, cv=cv, n_jobs=args.n_jobs,
-                          verbose=log.sklearn_verbosity())
+                          verbose=log.sklearn_verbosity(), error_score="raise")
     n_candidates = int(np.prod([len(v) for v in grid.values()]))
     log(f"[{args.model}] grid search over {grid}: {n_candidates} candidates x "
         f"{args.folds} folds, then a refit on {len(data.X_train):,} images ...")

@@ -163,6 +163,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.input_size < 32:
         parser.error(f"argument --input-size: must be at least 32, got {args.input_size}")
+    if args.sample and args.data_home:
+        parser.error("argument --data-home: not allowed with argument --sample (the "
+                     "sample ships inside the package)")
     if getattr(args, "folds", 2) < 2:
         parser.error(f"argument --folds: must be at least 2, got {args.folds}")
     if not getattr(args, "no_plots", True):

@@ -111,6 +111,7 @@ def test_bad_argument_exits_non_zero_in_a_subprocess(tmp_path):
         (["compare", "--input-size", "16"], "--input-size: must be at least 32, got 16"),
         (["compare", "--quick", "--sample"], "not allowed with argument --quick"),
         (["compare", "--backbone", "vgg61"], "invalid choice: 'vgg61'"),
+        (["compare", "--sample", "--data-home", "."], "--data-home: not allowed with"),
         (["cv", "--folds", "1"], "--folds: must be at least 2, got 1"),
         (["cv", "--model", "resnet"], "invalid choice: 'resnet'"),
         (["tune", "--no-plots"], "unrecognized arguments: --no-plots"),
@@ -139,6 +140,23 @@ def test_run_failure_exits_1_with_the_reason(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "skfashion compare: error: --train-size 70,000 is larger than the 60,000" in err
     assert not (tmp_path / "r").exists()
+
+
+def test_missing_backbone_weights_stop_the_run_before_training(tmp_path, capsys,
+                                                                monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))  # no weights there
+    monkeypatch.setattr("keras.src.utils.file_utils.get_file", _offline_get_file)
+    status = main(["compare", "--sample", "--models", "lenet5,transfer", "--backbone",
+                   "vgg16", "--no-plots", "--out", str(tmp_path / "r")])
+    assert status == 1
+    err = capsys.readouterr().err
+    assert "Could not get the ImageNet weights of backbone 'vgg16'" in err
+    assert "[lenet5] training" not in err  # stopped before training anything
+    assert not (tmp_path / "r").exists()
+
+
+def _offline_get_file(*args, **kwargs):
+    raise Exception("URL fetch failure: no internet in this test")
 
 
 def test_console_script_and_version(capsys):
