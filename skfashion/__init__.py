@@ -4,6 +4,7 @@ from skfashion import _config
 
 _config.import_tensorflow()
 _config.quiet_tensorflow()
+_config.fix_op_determinism_default()
 
 from skfashion.cnn import CNNClassifier, LeNet5Classifier  # noqa: E402
 from skfashion.datasets import CLASS_NAMES, load_fashion_mnist  # noqa: E402

@@ -9,6 +9,9 @@ so a value the user exported before importing skfashion always wins:
   faster. Opt out with ``TF_ENABLE_ONEDNN_OPTS=0``.
 
 Neither takes effect if TensorFlow was imported before skfashion.
+
+:func:`fix_op_determinism_default` repairs a scikeras bug that a seeded fit
+would otherwise leave behind (see there).
 """
 
 import os
@@ -73,3 +76,20 @@ def quiet_tensorflow():
     except ImportError:  # pragma: no cover - absl ships with TensorFlow
         return
     absl_logging.set_verbosity(absl_logging.ERROR)
+
+
+def fix_op_determinism_default():
+    """Make TensorFlow read its op-determinism default now, before any fit.
+
+    TensorFlow reads ``TF_DETERMINISTIC_OPS`` once, the first time the
+    op-determinism flag is queried. scikeras sets that variable to 1 around a
+    seeded fit and then asks whether determinism was on before, to switch it
+    off again afterwards; if that was the first query, TensorFlow answers True
+    (from the variable just set), scikeras leaves determinism on for the rest
+    of the process, and every later fit with ``random_state=None`` fails with
+    "Random ops require a seed to be set when determinism is enabled". Querying
+    the flag once here fixes the default to what the user's environment says.
+    """
+    from tensorflow.python.framework import config
+
+    return config.is_op_determinism_enabled()

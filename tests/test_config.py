@@ -57,3 +57,23 @@ def test_tensorflow_import_errors_still_reach_stderr():
     # The line written before skfashion was imported is not ours to drop; the
     # one written during the import is.
     assert result.stderr.count("oneDNN custom operations") == 1
+
+
+def test_a_seeded_fit_does_not_leave_op_determinism_on():
+    # scikeras sets TF_DETERMINISTIC_OPS=1 around a seeded fit; had TensorFlow
+    # not read its default before, determinism stayed on and the next unseeded
+    # fit failed ("Random ops require a seed to be set ...").
+    code = (
+        "import skfashion\n"
+        "from tensorflow.python.framework import config\n"
+        "from tests.conftest import make_shapes\n"
+        "X, y = make_shapes()\n"
+        "params = dict(filters=(4,), convs_per_block=1, dense_units=8, epochs=1)\n"
+        "skfashion.CNNClassifier(random_state=0, **params).fit(X, y)\n"
+        "assert not config.is_op_determinism_enabled()\n"
+        "skfashion.CNNClassifier(**params).fit(X, y).predict(X)\n"
+        "print('unseeded fit ok')\n"
+    )
+    result = _run(code)
+    assert result.returncode == 0, result.stderr
+    assert "unseeded fit ok" in result.stdout
