@@ -15,8 +15,9 @@ search picks the size. Run time budget: under 20 seconds on 2 CPU cores.
 # %%
 # What the transformer does
 # -------------------------
-# Pixel values are never rescaled: raw [0, 255] images stay in [0, 255], and
-# each model scales them itself.
+# Pixel values are never rescaled: raw [0, 255] images stay in [0, 255] (the
+# "area" method averages pixels, so the brightest values drop as images shrink),
+# and each model scales them itself.
 import matplotlib.pyplot as plt
 
 from skfashion import ImageResizer, load_fashion_mnist
@@ -26,8 +27,9 @@ sizes = [28, 14, 10, 7]
 fig, axes = plt.subplots(1, len(sizes), figsize=(8, 2.4), layout="constrained")
 for ax, size in zip(axes, sizes):
     small = ImageResizer(size=size, channels=None, interpolation="area").fit_transform(X[:1])
-    ax.imshow(small[0, :, :, 0], cmap="gray_r")
-    ax.set_title(f"{size}x{size}, max {small.max():.0f}")
+    print(f"{size}x{size}: {small.shape}, values in [{small.min():.0f}, {small.max():.0f}]")
+    ax.imshow(small[0, :, :, 0], cmap="gray_r", vmin=0, vmax=255)
+    ax.set_title(f"{size}x{size}")
     ax.set_axis_off()
 plt.show()
 

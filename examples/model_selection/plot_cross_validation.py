@@ -50,6 +50,7 @@ from skfashion.plotting import plot_cv_scores
 ax = plot_cv_scores(scores, title="LeNet-5, 10-fold CV on the 1,000-image sample")
 
 # %%
-# On 2 CPU cores the ten fits can run in two processes with ``n_jobs=2``; each
-# process then imports TensorFlow and builds its own models. The ``skfashion cv``
-# command runs the same procedure on the full training set.
+# ``cross_val_score(..., n_jobs=2)`` runs the fits in two processes, each of
+# which imports TensorFlow and builds its own models (see :ref:`parallel`). The
+# ``skfashion cv`` command runs a stratified k-fold cross-validation from the
+# command line (:ref:`cli`).

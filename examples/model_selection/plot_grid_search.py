@@ -67,7 +67,8 @@ ax.set_yticks([0, 1], labels=[str(v) for v in param_grid["filters"]])
 ax.set_xlabel("learning_rate")
 ax.set_ylabel("filters")
 for (i, j), score in np.ndenumerate(scores):
-    ax.text(j, i, f"{score:.3f}", ha="center", va="center", color="white")
+    color = "black" if score > scores.mean() else "white"
+    ax.text(j, i, f"{score:.3f}", ha="center", va="center", color=color)
 fig.colorbar(image, ax=ax, label="mean CV accuracy")
 ax.set_title("GridSearchCV of CNNClassifier")
 plt.show()

@@ -19,9 +19,10 @@ ImageNet-trained weights are subject to ImageNet's terms of use
 # %%
 # Fit a head on frozen features
 # -----------------------------
-# Only the small dense head (``head_units=(256,)``) trains; the backbone runs
-# once over the training images, with early stopping watching a stratified
-# 10 % of them.
+# Only the small dense head (``head_units=(256,)``) trains, with early stopping
+# watching a stratified 10 % of the training images. The backbone runs once
+# over the training images, and once over the test images when scoring: two
+# "misses" of the feature cache.
 from time import perf_counter
 
 from sklearn.model_selection import train_test_split
