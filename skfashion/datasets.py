@@ -31,6 +31,8 @@ __all__ = [
     "load_fashion_mnist",
 ]
 
+#: The names of the ten Fashion-MNIST classes, indexed by label: 0 is
+#: ``"T-shirt/top"``, 9 is ``"Ankle boot"``.
 CLASS_NAMES = (
     "T-shirt/top",
     "Trouser",

@@ -36,9 +36,25 @@ _STATS = {"hits": 0, "misses": 0}
 def feature_cache_info():
     """Return the feature cache's counters as a dict.
 
-    ``misses`` counts backbone forward passes over an array of images, ``hits``
-    the transforms answered from the cache; ``arrays`` and ``bytes`` describe
-    what the cache holds now. The cache lives in this process only.
+    The cache lives in this process only; :func:`clear_feature_cache` empties it.
+
+    Returns
+    -------
+    info : dict
+        ``misses``: backbone forward passes over an array of images;
+        ``hits``: transforms answered from the cache; ``arrays`` and
+        ``bytes``: the number and total size of the feature arrays it holds now.
+
+    Examples
+    --------
+    >>> from skfashion import BackboneFeatures, load_fashion_mnist
+    >>> from skfashion.transfer import clear_feature_cache, feature_cache_info
+    >>> X, _ = load_fashion_mnist(subset="sample", return_X_y=True)
+    >>> clear_feature_cache()
+    >>> features = BackboneFeatures(weights=None).fit(X[:8])
+    >>> _ = features.transform(X[:8]), features.transform(X[:8])
+    >>> feature_cache_info()
+    {'hits': 1, 'misses': 1, 'arrays': 1, 'bytes': 40960}
     """
     return {
         **_STATS,
@@ -48,7 +64,17 @@ def feature_cache_info():
 
 
 def clear_feature_cache():
-    """Empty the feature cache and the built backbones, and reset the counters."""
+    """Empty the feature cache and the built backbones, and reset the counters.
+
+    Frees the memory they hold; the next transform runs the backbone again.
+
+    Examples
+    --------
+    >>> from skfashion.transfer import clear_feature_cache, feature_cache_info
+    >>> clear_feature_cache()
+    >>> feature_cache_info()
+    {'hits': 0, 'misses': 0, 'arrays': 0, 'bytes': 0}
+    """
     _FEATURES.clear()
     _EXTRACTORS.clear()
     _STATS.update(hits=0, misses=0)
@@ -115,9 +141,11 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
     --------
     >>> from sklearn.linear_model import LogisticRegression
     >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
     >>> from skfashion import BackboneFeatures, load_fashion_mnist
     >>> X, y = load_fashion_mnist(subset="sample", return_X_y=True)
-    >>> pipe = make_pipeline(BackboneFeatures(), LogisticRegression(max_iter=500))
+    >>> pipe = make_pipeline(BackboneFeatures(), StandardScaler(),
+    ...                      LogisticRegression(C=0.1))
     >>> pipe.fit(X[::2], y[::2]).score(X[1::2], y[1::2]) > 0.6
     True
     """
@@ -169,6 +197,7 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
         Returns
         -------
         self : object
+            Fitted transformer.
         """
         self._validate_params()
         X = check_images(X, image_shape=self.image_shape, estimator=self)
@@ -187,7 +216,7 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        features : ndarray of shape (n_samples, n_features_out_), dtype float32
+        features : ndarray of shape (n_samples, `n_features_out_`), dtype float32
             Read-only when it comes from the cache.
         """
         check_is_fitted(self, "n_features_out_")
@@ -216,7 +245,18 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
         return tags
 
     def get_feature_names_out(self, input_features=None):
-        """Names ``<backbone>0`` ... of the output features."""
+        """Get output feature names: ``<backbone>0``, ``<backbone>1``, ...
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Ignored: the names depend only on the backbone.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+            One name per feature, ``n_features_out_`` in all.
+        """
         check_is_fitted(self, "n_features_out_")
         return np.asarray([f"{self.backbone}{i}" for i in range(self.n_features_out_)])
 

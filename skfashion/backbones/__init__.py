@@ -75,6 +75,9 @@ class BackboneSpec:
         )
 
 
+#: The registered backbones, by name: each ``BackboneSpec`` gives the
+#: constructor, the preprocessing done inside the model and the name of the
+#: ImageNet weights file. Its keys are the values ``backbone=`` accepts.
 BACKBONES = {
     spec.name: spec
     for spec in (
@@ -228,6 +231,14 @@ def build_feature_extractor(input_shape, *, backbone, weights="imagenet", input_
         Frozen: ``trainable`` is False and the backbone runs with
         ``training=False``, so BatchNorm stays in inference mode even when some
         of its layers are later unfrozen for fine-tuning.
+
+    Examples
+    --------
+    >>> from skfashion.backbones import build_feature_extractor
+    >>> model = build_feature_extractor((28, 28, 1), backbone="efficientnet_lite0",
+    ...                                 weights=None)
+    >>> model.input_shape, model.output_shape
+    ((None, 28, 28, 1), (None, 1280))
     """
     spec = get_backbone_spec(backbone)
     size = check_input_size(input_size)
