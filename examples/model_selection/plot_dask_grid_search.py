@@ -14,7 +14,7 @@ clusters).
 Needs ``pip install "skfashion[dask]"``. The data is the 1,000-image sample
 shipped with skfashion and each fit trains for 5 epochs, without augmentation.
 Run time budget: about a minute of CPU time in all (three TensorFlow imports and
-six small fits), so about 35 seconds on 2 idle CPU cores.
+six small fits): about 30 seconds on 2 idle CPU cores.
 """
 
 # %%
