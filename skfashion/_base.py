@@ -19,11 +19,16 @@ estimators share, so that every classifier trains through one path:
   single class in sorted data). The learning rate is halved after
   ``patience // 2`` epochs without a better ``val_loss``, and training stops
   after ``patience`` such epochs, restoring the best weights.
+* **Seeds under threads.** Keras seeds every layer built without a seed from
+  Python's global ``random``, which any other thread may draw from meanwhile
+  (dask's worker threads do); the model is built with a private generator
+  instead (see :func:`private_default_seeds`).
 * **Memory.** Keras' global state is cleared before each new model is built, so
   a long grid search does not grow in memory.
 """
 
 import numbers
+import random
 from contextlib import contextmanager
 
 import keras
@@ -70,6 +75,34 @@ def release_custom_gradients():
             for name in set(registry) - before:
                 if name.startswith("CustomGradient-"):
                     registry.pop(name, None)
+
+
+@contextmanager
+def private_default_seeds(seed):
+    """Draw the seeds Keras gives unseeded layers from a generator of our own.
+
+    Keras seeds each initializer and dropout layer created without a seed from
+    Python's global ``random`` module. scikeras seeds that module with
+    ``random_state`` just before the model is built, but every thread of the
+    process shares it: the threads of a dask worker draw from it about once a
+    second, so the same seeded fit built other weights in a worker than in a
+    plain process, and differed from one run to the next. Inside this block
+    Keras draws from ``random.Random(seed)``, which no other thread sees and
+    which yields what the global generator seeded with ``seed`` yields when
+    nothing else draws from it, so seeded results are those of a quiet process.
+    Nothing changes when ``seed`` is None or Keras no longer draws that way.
+    """
+    from keras.src.random import seed_generator
+
+    shared = getattr(seed_generator, "python_random", None)
+    if seed is None or shared is not random:
+        yield
+        return
+    seed_generator.python_random = random.Random(seed)
+    try:
+        yield
+    finally:
+        seed_generator.python_random = shared
 
 
 class BaseImageClassifier(KerasClassifier):
@@ -208,11 +241,12 @@ class BaseImageClassifier(KerasClassifier):
         return X, y
 
     def _keras_build_fn(self):
-        model = self._build_architecture(
-            input_shape=self.input_shape_,
-            n_classes=self.n_classes_,
-            seed=self._random_state,
-        )
+        with private_default_seeds(self._random_state):
+            model = self._build_architecture(
+                input_shape=self.input_shape_,
+                n_classes=self.n_classes_,
+                seed=self._random_state,
+            )
         # Routed parameters live in the instance dict, whether they came through
         # __init__ or set_params (as in a grid search over a clone).
         optimizer_params = {

@@ -163,6 +163,30 @@ def test_same_random_state_predicts_identically(name, shapes):
     assert not np.array_equal(first, other)
 
 
+def test_same_random_state_while_another_thread_draws_from_random(shapes):
+    # A dask worker's own threads draw from Python's global `random`, which Keras
+    # used to seed the layers: seeded fits there were not reproducible.
+    import random
+    import threading
+
+    X, y = shapes
+    quiet = FACTORIES["cnn"]().fit(X, y).predict_proba(X)
+    stop = threading.Event()
+
+    def draw():
+        while not stop.wait(0.001):
+            random.random()
+
+    drawer = threading.Thread(target=draw, daemon=True)
+    drawer.start()
+    try:
+        busy = FACTORIES["cnn"]().fit(X, y).predict_proba(X)
+    finally:
+        stop.set()
+        drawer.join()
+    np.testing.assert_array_equal(busy, quiet)
+
+
 def test_string_labels_and_flat_input(shapes):
     X, y = shapes
     names = np.array(["shirt", "sock", "shoe"])[y]
