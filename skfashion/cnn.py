@@ -65,7 +65,7 @@ class CNNClassifier(BaseImageClassifier):
         Weights of the classes in the loss.
     **kwargs : dict
         Parameters routed to Keras: ``fit__name``, ``predict__name``,
-        ``optimizer__name``, ``callbacks__name``.
+        ``optimizer__name``, ``compile__name``, ``callbacks__name``.
 
     Attributes
     ----------
@@ -195,7 +195,7 @@ class LeNet5Classifier(BaseImageClassifier):
         Random shifts of up to 10 % and horizontal flips during training.
     epochs : int, default=150
         Maximum number of passes over the training data.
-    batch_size : int, default=64
+    batch_size : int, default=256
         Images per gradient step (and per prediction batch).
     learning_rate : float, default=1e-3
         Adam's learning rate; other Adam arguments via ``optimizer__name=value``.
@@ -220,7 +220,7 @@ class LeNet5Classifier(BaseImageClassifier):
         Weights of the classes in the loss.
     **kwargs : dict
         Parameters routed to Keras: ``fit__name``, ``predict__name``,
-        ``optimizer__name``, ``callbacks__name``.
+        ``optimizer__name``, ``compile__name``, ``callbacks__name``.
 
     Attributes
     ----------
@@ -267,7 +267,7 @@ class LeNet5Classifier(BaseImageClassifier):
         dropout=0.0,
         augment=True,
         epochs=150,
-        batch_size=64,
+        batch_size=256,
         learning_rate=1e-3,
         validation_split=0.1,
         patience=10,

@@ -283,6 +283,9 @@ class TransferClassifier(BaseImageClassifier):
         chance-level features: use it for tests only).
     input_size : int or (int, int), default=32
         Size images are resized to (inside the model) before the backbone.
+        Larger is slower and more accurate: on the full Fashion-MNIST, frozen
+        ``efficientnet_lite0`` scored 82.78 % at 32 and 90.39 % at 96, for
+        about 5x the backbone time (see the user guide, "Transfer learning").
     head_units : int or tuple of int, default=(256,)
         Hidden units of the head; ``()`` for a linear head.
     dropout : float, default=0.3
@@ -318,7 +321,7 @@ class TransferClassifier(BaseImageClassifier):
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the loss.
     **kwargs : dict
-        Parameters routed to Keras (``fit__``, ``predict__``, ``optimizer__``).
+        Parameters routed to Keras (``fit__``, ``predict__``, ``optimizer__``, ``compile__``).
 
     Attributes
     ----------
@@ -478,12 +481,7 @@ class TransferClassifier(BaseImageClassifier):
             if isinstance(layer, keras.layers.BatchNormalization):
                 layer.trainable = False
         model = keras.Model(extractor.input, self.model_(extractor.output), name="fine_tuned")
-        model.compile(
-            optimizer=keras.optimizers.Adam(learning_rate=self.fine_tune_learning_rate),
-            loss=self.loss,
-            metrics=["accuracy"],
-        )
-        self.model_ = model
+        self.model_ = self._compile(model, self.fine_tune_learning_rate)
         self.feature_encoder_ = FunctionTransformer()
         self._fit_keras_model(
             X,

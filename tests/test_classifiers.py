@@ -17,6 +17,7 @@ from sklearn.model_selection import (
 from sklearn.pipeline import make_pipeline
 
 from skfashion import CNNClassifier, ImageResizer, LeNet5Classifier
+from skfashion._base import STEPS_PER_EXECUTION
 from tests.conftest import make_shapes
 
 TINY = dict(epochs=2, batch_size=16, random_state=0)
@@ -90,11 +91,23 @@ def test_routed_optimizer_parameter_reaches_adam(shapes):
     assert float(est.model_.optimizer.beta_2) == pytest.approx(0.9)
 
 
+def test_steps_per_execution_changes_speed_not_the_model(shapes):
+    X, y = shapes
+    default = FACTORIES["lenet5"](epochs=2).fit(X, y)
+    assert default.model_.steps_per_execution == STEPS_PER_EXECUTION > 1
+    # 90 images in batches of 16 make 6 steps an epoch, fewer than one execution.
+    one_step = FACTORIES["lenet5"](epochs=2, compile__steps_per_execution=1).fit(X, y)
+    assert one_step.model_.steps_per_execution == 1
+    np.testing.assert_array_equal(default.predict_proba(X), one_step.predict_proba(X))
+    assert default.history_["loss"] == one_step.history_["loss"]
+
+
 @pytest.mark.parametrize(
     "params, match",
     [
         ({"colour": 3}, "Unknown parameter 'colour'"),
         ({"optimizer__learning_rate": 0.1}, "learning_rate="),
+        ({"compile__loss": "mse"}, "compile__loss cannot be set"),
         ({"epochs": 0}, "'epochs' parameter"),
         ({"validation_split": 1.0}, "'validation_split' parameter"),
     ],
@@ -309,3 +322,15 @@ def test_real_sample_accuracy_far_above_chance(fashion_sample, factory):
     est = factory().fit(X_train, y_train)
     assert est.score(X_test, y_test) > 0.65
     assert len(np.unique(est.predict(X_test))) == 10
+
+
+@pytest.mark.parametrize("name", ["fit", "predict", "predict_proba", "score", "set_params"])
+def test_public_methods_carry_skfashion_docstrings(name):
+    # scikeras' docstrings of these describe options skfashion refuses (such as
+    # optimizer__learning_rate) and would land in the API reference.
+    from skfashion import TransferClassifier
+
+    for cls in (CNNClassifier, LeNet5Classifier, TransferClassifier):
+        method = getattr(cls, name)
+        assert method.__module__.startswith("skfashion."), (cls.__name__, name)
+        assert "Parameters\n" in method.__doc__ and "Returns\n" in method.__doc__
