@@ -13,7 +13,8 @@ Usage::
     python benchmarks/transfer_full.py --train-size 6000 --no-fine-tune   # quick
 
 Fine-tuning runs the whole backbone forward and backward for every image and
-epoch: on 2 CPU cores it costs hours at 64x64; run it where a GPU is available.
+epoch: on 2 CPU cores, fine-tuning every layer at 96x96 took about 3.5 minutes per
+epoch over 54,000 images (4 epochs: 92.71 % test accuracy, 953 s in all).
 """
 
 import argparse
