@@ -54,9 +54,10 @@ ROUTING_PREFIXES = ("fit", "predict", "optimizer", "compile", "callbacks")
 #: Training steps run per call into the compiled TensorFlow graph (Keras'
 #: ``steps_per_execution``). Running several steps per call removes Python's
 #: per-batch overhead, which dominates for small networks on CPU: LeNet-5
-#: trained 1.1x to 1.3x faster (``benchmarks/cpu_settings.py``). The weights and
-#: predictions are exactly those of one step per call; only per-batch callback
-#: hooks fire every ``STEPS_PER_EXECUTION`` batches instead of every batch.
+#: trained 1.1x to 1.4x faster in our runs (``benchmarks/cpu_settings.py``).
+#: The weights and predictions are exactly those of one step per call; only
+#: per-batch callback hooks fire every ``STEPS_PER_EXECUTION`` batches instead
+#: of every batch.
 #: Change it per estimator with ``compile__steps_per_execution=1``.
 STEPS_PER_EXECUTION = 16
 
