@@ -289,26 +289,37 @@ class BaseImageClassifier(KerasClassifier):
         **params : dict
             Constructor parameters (``epochs=20``) and routed Keras parameters
             (``optimizer__beta_1=0.8``, ``compile__steps_per_execution=1``;
-            see the ``**kwargs`` of the class). Parameters are checked when
-            ``fit`` is called.
+            see the ``**kwargs`` of the class). An unknown name is refused
+            here with a ``ValueError``; values are checked when ``fit`` is
+            called.
 
         Returns
         -------
         self : object
             The estimator.
         """
+        # scikeras stores any name under one of its own prefixes (``loss__``,
+        # ``model__``...) that skfashion's fit would then ignore, and suggests
+        # passing an unknown name to the constructor: refuse both here.
+        known = self.get_params(deep=False)
+        for name in params:
+            if name not in known and name.split("__", 1)[0] not in ROUTING_PREFIXES:
+                raise ValueError(self._unknown_parameter_message(name))
         return super().set_params(**params)
+
+    def _unknown_parameter_message(self, name):
+        return (
+            f"Unknown parameter {name!r} for {type(self).__name__}. Extra "
+            "parameters must be routed to Keras with one of the prefixes "
+            f"{', '.join(p + '__' for p in ROUTING_PREFIXES)}; the others "
+            "are listed by get_params()."
+        )
 
     def _check_routed_params(self):
         for name in self._user_params:
             prefix = name.split("__", 1)[0]
             if "__" not in name or prefix not in ROUTING_PREFIXES:
-                raise ValueError(
-                    f"Unknown parameter {name!r} for {type(self).__name__}. Extra "
-                    "parameters must be routed to Keras with one of the prefixes "
-                    f"{', '.join(p + '__' for p in ROUTING_PREFIXES)}; the others "
-                    "are listed by get_params()."
-                )
+                raise ValueError(self._unknown_parameter_message(name))
         if "optimizer__learning_rate" in vars(self):
             raise ValueError(
                 "Set the learning rate with learning_rate=..., not "

@@ -118,6 +118,16 @@ def test_bad_parameters_are_named(shapes, params, match):
         FACTORIES["lenet5"](**params).fit(X, y)
 
 
+@pytest.mark.parametrize("name", ["colour", "loss__from_logits", "model__units", "fit_shuffle"])
+def test_set_params_refuses_names_fit_would_ignore(name):
+    est = FACTORIES["lenet5"]()
+    with pytest.raises(ValueError, match=f"Unknown parameter '{name}' for LeNet5Classifier"):
+        est.set_params(**{name: 1})
+    assert name not in est.get_params()
+    est.set_params(fit__shuffle=False, epochs=3)  # routed and constructor names still work
+    assert est.get_params()["fit__shuffle"] is False and est.epochs == 3
+
+
 # ------------------------------------------------------------------ search and CV
 
 
