@@ -13,7 +13,8 @@ Neither takes effect if TensorFlow was imported before skfashion.
 The other CPU settings were measured with ``benchmarks/cpu_settings.py`` and
 left where that put them: TensorFlow's default thread pools (as many intra-op
 threads as cores; one thread was slower), no XLA (Keras' default on CPU; it
-was slower for LeNet-5 and cannot compile the augmentation layers), and
+made LeNet-5 about 3x slower, and Keras cannot compile the CNN's augmentation
+layers nor a seeded fit with it), and
 ``STEPS_PER_EXECUTION`` steps per graph call, set in :mod:`skfashion._base`.
 
 :func:`fix_op_determinism_default` repairs a scikeras bug that a seeded fit

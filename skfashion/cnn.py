@@ -192,7 +192,8 @@ class LeNet5Classifier(BaseImageClassifier):
     dropout : float, default=0.0
         Dropout rate after the two hidden dense layers.
     augment : bool, default=True
-        Random shifts of up to 10 % and horizontal flips during training.
+        Random whole-pixel shifts of up to 10 % and horizontal flips during
+        training.
     epochs : int, default=150
         Maximum number of passes over the training data.
     batch_size : int, default=256

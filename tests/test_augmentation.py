@@ -1,0 +1,100 @@
+"""RandomShiftAndFlip: each training output is its input moved by whole pixels."""
+
+import pickle
+
+import keras
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from skfashion import LeNet5Classifier
+from skfashion.augmentation import RandomShiftAndFlip
+
+
+def shifted(image, dy, dx, flip):
+    """Reference: out[i, j] = in[i + dy, j + dx] of the (flipped) image, 0 outside."""
+    image = image[:, ::-1] if flip else image
+    height, width = image.shape[:2]
+    out = np.zeros_like(image)
+    rows = slice(max(0, -dy), min(height, height - dy))
+    cols = slice(max(0, -dx), min(width, width - dx))
+    src_rows = slice(rows.start + dy, rows.stop + dy)
+    src_cols = slice(cols.start + dx, cols.stop + dx)
+    out[rows, cols] = image[src_rows, src_cols]
+    return out
+
+
+def matching_moves(image, output, factor):
+    """Every (dy, dx, flip) within the layer's range that maps image to output."""
+    ky, kx = round(factor * image.shape[0]), round(factor * image.shape[1])
+    return [
+        (dy, dx, flip)
+        for flip in (False, True)
+        for dy in range(-ky, ky + 1)
+        for dx in range(-kx, kx + 1)
+        if np.allclose(shifted(image, dy, dx, flip), output, rtol=0, atol=1e-6)
+    ]
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    height=st.integers(3, 12),
+    width=st.integers(3, 12),
+    channels=st.sampled_from([1, 3]),
+    factor=st.sampled_from([0.0, 0.1, 0.25, 0.4]),
+    seed=st.integers(0, 2**16),
+)
+def test_each_output_is_a_whole_pixel_shift_of_its_input(height, width, channels, factor, seed):
+    rng = np.random.default_rng(seed)
+    # Distinct positive values, so a wrong pixel cannot match by accident.
+    x = rng.permutation(8 * height * width * channels).astype("float32") + 1
+    x = x.reshape(8, height, width, channels)
+    out = np.asarray(RandomShiftAndFlip(factor, seed=seed)(x, training=True))
+    assert out.shape == x.shape
+    for image, result in zip(x, out):
+        assert len(matching_moves(image, result, factor)) == 1
+
+
+def test_shifts_and_flips_cover_their_range():
+    # Distinct values within each image (784 consecutive numbers modulo 997).
+    x = np.arange(150 * 28 * 28, dtype="float32").reshape(150, 28, 28, 1) % 997 + 1
+    out = np.asarray(RandomShiftAndFlip(0.1, seed=0)(x, training=True))
+    moves = [matching_moves(a, b, 0.1)[0] for a, b in zip(x, out)]
+    dys, dxs, flips = zip(*moves)
+    assert set(dys) == set(dxs) == set(range(-3, 4))  # 0.1 * 28 -> 3 pixels
+    assert 50 < sum(flips) < 100
+
+
+def test_inactive_outside_training_and_seeded():
+    x = np.random.default_rng(0).random((16, 10, 10, 1)).astype("float32")
+    layer = RandomShiftAndFlip(0.2, seed=3)
+    np.testing.assert_array_equal(layer(x), x)
+    np.testing.assert_array_equal(layer(x, training=False), x)
+    first = np.asarray(RandomShiftAndFlip(0.2, seed=3)(x, training=True))
+    again = np.asarray(RandomShiftAndFlip(0.2, seed=3)(x, training=True))
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, x)
+
+
+@pytest.mark.parametrize("factor", [-0.1, 1.0, "0.1", True, None])
+def test_bad_factor_is_refused(factor):
+    with pytest.raises(ValueError, match=r"factor must be a float in \[0, 1\).*Received factor="):
+        RandomShiftAndFlip(factor)
+
+
+def test_input_of_unknown_size_is_refused():
+    with pytest.raises(ValueError, match=r"batch of images of known size.*\(None, None, None, 1\)"):
+        RandomShiftAndFlip(0.1)(keras.Input(shape=(None, None, 1)))
+
+
+def test_model_with_the_layer_round_trips_through_keras_and_pickle(tmp_path, shapes):
+    X, y = shapes
+    est = LeNet5Classifier(augment=True, epochs=1, batch_size=16, random_state=0).fit(X, y)
+    path = tmp_path / "lenet.keras"
+    est.model_.save(path)
+    loaded = keras.models.load_model(path)
+    layer = loaded.get_layer("random_shift_flip")
+    assert isinstance(layer, RandomShiftAndFlip) and layer.factor == 0.1
+    np.testing.assert_allclose(loaded.predict(X, verbose=0), est.predict_proba(X), rtol=1e-6)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(est)).predict(X), est.predict(X))
