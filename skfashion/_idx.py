@@ -161,6 +161,38 @@ def _read_exact(fileobj, n):
     return b"".join(chunks)
 
 
+class _HeaderMismatchError(ValueError):
+    """The header disagrees with the shape or dtype the caller expects."""
+
+
+def _fill(fileobj, flat, name, update):
+    """Fill the byte memoryview ``flat`` from ``fileobj``; raise if the data end first."""
+    filled = 0
+    while filled < len(flat):
+        n = fileobj.readinto(flat[filled : filled + _CHUNK])
+        if not n:
+            break
+        update(flat[filled : filled + n])
+        filled += n
+    if filled < len(flat):
+        raise _truncated(name, len(flat), filled)
+
+
+def _read_growing(fileobj, expected, name, update):
+    """Read ``expected`` bytes into a new uint8 array that grows as data arrive.
+
+    At most one chunk more than the bytes actually present is ever allocated.
+    """
+    buffer = bytearray()
+    while len(buffer) < expected:
+        chunk = fileobj.read(min(_CHUNK, expected - len(buffer)))
+        if not chunk:
+            raise _truncated(name, expected, len(buffer))
+        update(chunk)
+        buffer += chunk
+    return np.frombuffer(buffer, dtype=np.uint8)
+
+
 def _read_idx_stream(fileobj, *, name, out=None, hasher=None):
     """Read one IDX file from a binary file object into an array.
 
@@ -193,27 +225,23 @@ def _read_idx_stream(fileobj, *, name, out=None, hasher=None):
     shape = _parse_dims(raw_dims, ndim, name)
     native = dtype.newbyteorder("=")
     if out is None:
-        out = np.empty(shape, dtype=native)
+        # The header is not trusted with an allocation: the buffer grows with
+        # the bytes actually read, so a header declaring 2**32 - 1 items costs
+        # only what the (truncated) file holds.
+        out = _read_growing(fileobj, math.prod(shape) * dtype.itemsize, name, update)
+        out = out.view(native).reshape(shape)
     elif out.shape != shape or out.dtype != native:
-        raise ValueError(
+        raise _HeaderMismatchError(
             f"{name}: IDX header says an array of shape {shape} and dtype "
             f"{dtype.str.lstrip('|<>=')}, expected shape {out.shape} and dtype "
             f"{out.dtype}."
         )
     elif not (out.flags.c_contiguous and out.flags.writeable):
         raise ValueError("out must be a writable C-contiguous array.")
-
-    flat = memoryview(out.reshape(-1).view(np.uint8)) if out.size else memoryview(b"")
-    expected = len(flat)
-    filled = 0
-    while filled < expected:
-        n = fileobj.readinto(flat[filled : filled + _CHUNK])
-        if not n:
-            break
-        update(flat[filled : filled + n])
-        filled += n
-    if filled < expected:
-        raise _truncated(name, expected, filled)
+    else:
+        flat = out.reshape(-1).view(np.uint8) if out.size else memoryview(b"")
+        _fill(fileobj, memoryview(flat), name, update)
+    expected = out.nbytes
     extra = fileobj.read(1)
     if extra:
         update(extra)
@@ -230,7 +258,7 @@ class IDXFileError(ValueError):
     ----------
     md5 : str or None
         md5 of the file's whole decompressed content, or None when it cannot
-        be decompressed.
+        be decompressed or was refused on its header alone.
     """
 
     def __init__(self, message, md5=None):
@@ -263,7 +291,16 @@ def read_idx_file(path, *, compressed=None, out=None):
     IDXFileError
         A ``ValueError`` naming the path, if the file cannot be decompressed
         (truncated or corrupted gzip) or is not a valid IDX file. Its ``md5``
-        is that of the whole decompressed content when it can be computed.
+        is that of the whole decompressed content when it can be computed; it
+        is None when the file cannot be decompressed and when the header alone
+        disagrees with ``out`` (the data are then not read at all).
+
+    Notes
+    -----
+    Memory is never allocated on the header's word: into ``out``, a header of
+    another shape is refused before any data are read; without ``out``, the
+    result grows with the bytes actually read, so a small file declaring a huge
+    array fails as truncated after allocating about its own size.
     """
     path = os.fspath(path)
     if compressed is None:
@@ -273,12 +310,21 @@ def read_idx_file(path, *, compressed=None, out=None):
         with gzip.open(path, "rb") if compressed else open(path, "rb") as f:
             try:
                 array = _read_idx_stream(f, name=path, out=out, hasher=hasher)
+            except _HeaderMismatchError as exc:
+                # Refused on the header alone: reading (perhaps gigabytes of
+                # decompressed) data only to hash them would make it slow.
+                raise IDXFileError(str(exc)) from exc
             except ValueError as exc:
                 for chunk in iter(lambda: f.read(_CHUNK), b""):
                     hasher.update(chunk)
                 raise IDXFileError(str(exc), md5=hasher.hexdigest()) from exc
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise IDXFileError(f"{path}: cannot decompress it ({exc})") from exc
+    except MemoryError as exc:
+        raise IDXFileError(
+            f"{path}: not enough memory to read it: its IDX header declares an "
+            "array larger than this machine can hold."
+        ) from exc
     return array, hasher.hexdigest()
 
 

@@ -463,12 +463,21 @@ def _repair_advice(path):
     )
 
 
+def _expected_shape(spec):
+    return (spec.n_rows, *_IMAGE_SHAPE) if spec.kind == "images" else (spec.n_rows,)
+
+
 def _read_verified(path, spec, *, out=None, label=None, advice=None, compressed=None):
     """Read one IDX file (gzipped or not), check its md5 and content, return it.
 
     A damaged file raises ``DataCorruptedError`` naming ``label`` (default: the
     path), the expected and found md5 and ``advice`` (default: how to repair).
     """
+    if out is None:
+        # Every file is read into an array of the size its spec expects, so a
+        # header declaring another size (2**31 labels, say) is refused before
+        # its data are read, and nothing is ever allocated on the header's word.
+        out = np.empty(_expected_shape(spec), dtype=np.uint8)
     try:
         array, found = read_idx_file(path, compressed=compressed, out=out)
         problem = "checksum mismatch"
@@ -476,7 +485,11 @@ def _read_verified(path, spec, *, out=None, label=None, advice=None, compressed=
         array, found = None, exc.md5
         problem = str(exc).removeprefix(f"{path}: ").rstrip(".")
     if array is None or found != spec.md5:
-        found = found or "not computable (the file cannot be decompressed)"
+        found = found or (
+            "not computable (the file cannot be decompressed)"
+            if problem.startswith("cannot decompress")
+            else "not computed (refused on its header; its data were not read)"
+        )
         raise DataCorruptedError(
             f"Fashion-MNIST file {label or path} is corrupted: {problem}. "
             f"Expected md5 {spec.md5} of the decompressed {spec.name}, found "
@@ -488,12 +501,11 @@ def _read_verified(path, spec, *, out=None, label=None, advice=None, compressed=
 
 def _check_content(array, spec, path):
     """Shape and label checks, a second line of defence after the md5."""
+    expected = _expected_shape(spec)
     if spec.kind == "images":
-        expected = (spec.n_rows, *_IMAGE_SHAPE)
         ok = array.shape == expected
         problem = f"expected images of shape {expected}, found {array.shape}"
     else:
-        expected = (spec.n_rows,)
         ok = array.shape == expected and (array.size == 0 or int(array.max()) <= 9)
         problem = (
             f"expected {spec.n_rows} labels in 0..9, found shape {array.shape}"

@@ -461,6 +461,34 @@ def test_shape_checked_after_parsing(tmp_path, monkeypatch, no_debian):
         load_fashion_mnist("test", data_home=folder)
 
 
+def test_huge_labels_header_is_refused_fast_without_allocation(tmp_path, no_debian):
+    # 2**31 labels: a 2 MB gzip that decompresses to 2 GiB. The header alone
+    # refuses it: no 2 GiB array, no decompression of the data.
+    import tracemalloc
+
+    folder = populate(tmp_path / "dh", ["test-images"])
+    block = gzip.compress(bytes(1 << 24), compresslevel=9)
+    bad = folder / "t10k-labels-idx1-ubyte.gz"
+    bad.write_bytes(
+        gzip.compress(b"\x00\x00\x08\x01" + (2**31).to_bytes(4, "big"))
+        + block * (2**31 >> 24)
+    )
+    start = time.perf_counter()
+    tracemalloc.start()
+    try:
+        with pytest.raises(DataCorruptedError) as exc_info:
+            load_fashion_mnist("test", data_home=folder)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert time.perf_counter() - start < 5.0
+    assert peak < 64 * 2**20  # the 7.8 MB of test images, not 2 GiB of labels
+    message = str(exc_info.value)
+    assert str(bad) in message and MD5["test-labels"] in message
+    assert "shape (2147483648,)" in message and "expected shape (10000,)" in message
+    assert "not computed (refused on its header" in message
+
+
 # --------------------------------------------------------------------------
 # Offline, no data
 

@@ -3,6 +3,8 @@
 import gzip
 import hashlib
 import io
+import time
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -182,3 +184,82 @@ def test_read_idx_file(tmp_path):
     with pytest.raises(IDXFileError, match="too long") as exc_info:
         read_idx_file(tmp_path / "long")
     assert exc_info.value.md5 == hashlib.md5(raw + b"xyz").hexdigest()
+
+
+# --------------------------------------------------------------------------
+# Headers are never trusted with an allocation
+
+
+def zeros_gzip(header, n_zeros):
+    """A gzip file: ``header`` then ``n_zeros`` zero bytes, a few MB for 2**31.
+
+    Gzip members concatenate, so one compressed member of 16 MiB of zeros is
+    repeated instead of compressing gigabytes in the test.
+    """
+    block = 1 << 24
+    member = gzip.compress(bytes(block), compresslevel=9)
+    return gzip.compress(header) + member * (n_zeros // block)
+
+
+def peak_allocation(function, *args, **kwargs):
+    """Run ``function``; return (its exception, peak bytes traced by tracemalloc)."""
+    tracemalloc.start()
+    try:
+        function(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - returned to the test
+        error = exc
+    else:
+        error = None
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return error, peak
+
+
+@pytest.mark.parametrize(
+    "shape", [(2**32 - 1,), (2**32 - 1, 2**32 - 1, 2**32 - 1)], ids=["labels", "images"]
+)
+def test_huge_header_in_a_small_file_is_truncated_not_allocated(tmp_path, shape):
+    # Without `out`, the buffer grows with the data read: a header declaring
+    # 2**32 - 1 labels (or 2**96 pixels) fails as truncated, naming the file,
+    # instead of a bare MemoryError or a 4 GB allocation.
+    header = bytes((0, 0, 0x08, len(shape))) + np.asarray(shape, ">u4").tobytes()
+    path = tmp_path / "labels.gz"
+    path.write_bytes(gzip.compress(header + bytes(1000)))
+    error, peak = peak_allocation(read_idx_file, path)
+    assert isinstance(error, IDXFileError), error
+    assert str(path) in str(error) and "truncated" in str(error)
+    assert "found 1000" in str(error)
+    assert error.md5 == hashlib.md5(header + bytes(1000)).hexdigest()
+    assert peak < 16 * 2**20
+
+
+def test_header_of_another_shape_is_refused_before_reading_the_data(tmp_path):
+    # 2**31 labels: 2 GiB once decompressed, 2 MB on disk. Into `out`, the
+    # header alone refuses it: no allocation, no decompression of the data.
+    path = tmp_path / "t10k-labels-idx1-ubyte.gz"
+    path.write_bytes(zeros_gzip(b"\x00\x00\x08\x01" + (2**31).to_bytes(4, "big"), 2**31))
+    start = time.perf_counter()
+    error, peak = peak_allocation(
+        read_idx_file, path, out=np.empty(10_000, dtype=np.uint8)
+    )
+    elapsed = time.perf_counter() - start
+    assert isinstance(error, IDXFileError), error
+    assert str(path) in str(error)
+    assert "shape (2147483648,)" in str(error) and "expected shape (10000,)" in str(error)
+    assert error.md5 is None  # not computed: the data were not read
+    assert peak < 16 * 2**20
+    assert elapsed < 1.0, f"took {elapsed:.1f} s: the data were read"
+
+
+def test_memory_error_names_the_file(tmp_path, monkeypatch):
+    import skfashion._idx as idx
+
+    def no_memory(*args):
+        raise MemoryError
+
+    monkeypatch.setattr(idx, "_read_growing", no_memory)
+    path = tmp_path / "labels"
+    path.write_bytes(write_idx(np.zeros(3, np.uint8)))
+    with pytest.raises(IDXFileError, match=r"labels: not enough memory"):
+        read_idx_file(path)
