@@ -91,13 +91,23 @@ class Log:
 def run(args):
     """Run the sub-command ``args.command`` with the parsed arguments."""
     log = Log(args.quiet)
-    data = load_data(args, log)
-    if "transfer" in (args.models if args.command == "compare" else [args.model]):
-        # Build the backbone now (it stays cached), so that missing ImageNet
-        # weights stop the run before anything else has trained.
-        log(f"Building the {args.backbone} backbone at {args.input_size}x{args.input_size} ...")
-        BackboneFeatures(args.backbone, input_size=args.input_size).fit(data.X_train[:1])
-    {"compare": compare, "cv": cross_validation, "tune": tune}[args.command](args, data, log)
+    # The report goes to a fresh folder beside --out, created before anything
+    # else (so an unwritable --out fails at once) and moved into place only when
+    # the whole report is written: an interrupted run leaves the previous
+    # report as it was, never mixed with this one's files.
+    with _report.staged_folder(args.out) as out:
+        data = load_data(args, log)
+        if "transfer" in (args.models if args.command == "compare" else [args.model]):
+            # Build the backbone now (it stays cached), so that missing ImageNet
+            # weights stop the run before anything else has trained.
+            log(f"Building the {args.backbone} backbone at "
+                f"{args.input_size}x{args.input_size} ...")
+            BackboneFeatures(args.backbone, input_size=args.input_size).fit(
+                data.X_train[:1])
+        command = {"compare": compare, "cv": cross_validation, "tune": tune}
+        command[args.command](args, data, log, out)
+    log(f"Report written to {args.out}/ (report.md, results.json"
+        f"{', PNGs' if not getattr(args, 'no_plots', True) else ''})")
 
 
 # ----------------------------------------------------------------- data
@@ -186,23 +196,18 @@ def _header(command, args, data):
     ]
 
 
-def _write_report(args, lines, results, log):
-    args.out.mkdir(parents=True, exist_ok=True)
-    _report.write_json(args.out / "results.json", results)
-    _report.write_text(args.out / "report.md", "\n".join(lines) + "\n")
-    log(f"Report written to {args.out}/ (report.md, results.json"
-        f"{', PNGs' if not getattr(args, 'no_plots', True) else ''})")
+def _write_report(out, lines, results):
+    _report.write_json(out / "results.json", results)
+    _report.write_text(out / "report.md", "\n".join(lines) + "\n")
 
 
 # --------------------------------------------------------------- compare
 
 
-def compare(args, data, log):
+def compare(args, data, log, out):
     """Train every model of ``args.models``, score it, write the report."""
     from skfashion import plotting
 
-    if not args.no_plots:
-        args.out.mkdir(parents=True, exist_ok=True)
     results, rows, sections = [], [], []
     for name in args.models:
         est = make_model(name, args)
@@ -241,13 +246,13 @@ def compare(args, data, log):
         })
         sections += [f"## {name}", "", f"`{_params_text(est)}`", ""]
         if not args.no_plots:
-            sections += _compare_figures(plotting, name, est, data, y_pred, args.out)
+            sections += _compare_figures(plotting, name, est, data, y_pred, out)
     header = ["model", "test accuracy", "write-up", "epochs run", "training time",
               "parameters"]
     table = _report.markdown_table(header, rows)
     print(f"{data.description}\n\n{table}\n\n{WRITE_UP_NOTE}", flush=True)
     lines = _header("compare", args, data) + [table, "", WRITE_UP_NOTE, ""] + sections
-    _write_report(args, lines, {
+    _write_report(out, lines, {
         "command": "compare",
         "subset": data.subset,
         "data": data.description,
@@ -255,7 +260,7 @@ def compare(args, data, log):
         "environment": _report.environment(),
         "write_up_note": WRITE_UP_NOTE,
         "models": results,
-    }, log)
+    })
 
 
 def _compare_figures(plotting, name, est, data, y_pred, out):
@@ -286,7 +291,7 @@ def _sklearn_output_to_stderr():
         yield
 
 
-def cross_validation(args, data, log):
+def cross_validation(args, data, log, out):
     """Stratified k-fold cross-validation of ``args.model`` on the training images."""
     est = make_model(args.model, args, progress=args.n_jobs == 1)
     cv = StratifiedKFold(args.folds, shuffle=True, random_state=args.seed)
@@ -309,10 +314,9 @@ def cross_validation(args, data, log):
         from skfashion.plotting import plot_cv_scores
 
         ax = plot_cv_scores(accuracy, title=summary)
-        args.out.mkdir(parents=True, exist_ok=True)
-        _report.save_figure(ax.figure, args.out / "cv_scores.png")
+        _report.save_figure(ax.figure, out / "cv_scores.png")
         lines += ["![cv_scores.png](cv_scores.png)", ""]
-    _write_report(args, lines, {
+    _write_report(out, lines, {
         "command": "cv",
         "subset": data.subset,
         "data": data.description,
@@ -325,13 +329,13 @@ def cross_validation(args, data, log):
         "std_accuracy": accuracy.std(),
         "fit_seconds": scores["fit_time"],
         "environment": _report.environment(),
-    }, log)
+    })
 
 
 # ------------------------------------------------------------------ tune
 
 
-def tune(args, data, log):
+def tune(args, data, log, out):
     """``GridSearchCV`` over ``GRIDS[args.model]``, then the best model's test score."""
     est = make_model(args.model, args, progress=args.n_jobs == 1)
     grid = GRIDS[args.model]
@@ -361,7 +365,7 @@ def tune(args, data, log):
     lines = _header("tune", args, data) + [f"`{_params_text(est)}`", "",
                                            f"Grid: `{grid}`, {args.folds} folds.", "",
                                            table, "", summary, ""]
-    _write_report(args, lines, {
+    _write_report(out, lines, {
         "command": "tune",
         "subset": data.subset,
         "data": data.description,
@@ -382,7 +386,7 @@ def tune(args, data, log):
             for i in order
         ],
         "environment": _report.environment(),
-    }, log)
+    })
 
 
 def _format_params(params):

@@ -1,12 +1,16 @@
 """Writing the ``skfashion`` command's report folder: tables, JSON, figures.
 
 Every file is written to a temporary name in its folder and then renamed, so
-an interrupted run never leaves a half-written report file behind.
+an interrupted run never leaves a half-written report file behind. The folder
+as a whole is all-or-nothing too: see :func:`staged_folder`.
 """
 
+import contextlib
+import fnmatch
 import json
 import os
 import platform
+import shutil
 import sys
 import tempfile
 from importlib import metadata
@@ -39,6 +43,86 @@ def _atomic_write(path, write):
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+#: What a report folder holds: a folder with anything else is never replaced.
+REPORT_FILES = ("report.md", "results.json", "*.png")
+
+
+class ReportFolderError(OSError):
+    """The report folder cannot be written, or holds files that are not a report."""
+
+
+@contextlib.contextmanager
+def staged_folder(out):
+    """Yield a fresh folder beside ``out``; on success it replaces ``out`` whole.
+
+    The report is written into a new hidden folder in ``out``'s parent, created
+    before any training, which proves at once that the report can be written.
+    Only when the ``with`` block ends normally does it take ``out``'s place (two
+    renames); on any exception, Ctrl-C included, it is removed and the previous
+    report stays as it was. So ``out`` always holds one whole run's report, or
+    (for the instant between the two renames) nothing: never a mix of two runs.
+
+    A staging folder, rather than removing the previous report before training,
+    keeps the last good report until a new one is complete, and it cannot leave
+    behind files of an earlier run (the PNGs of a model not run this time).
+
+    Raises
+    ------
+    ReportFolderError
+        Before anything is trained, if ``out`` exists but holds files other than
+        a report's (:data:`REPORT_FILES`; they would be lost), or if the folder
+        (or its parent) is not writable.
+    """
+    out = Path(out)
+    _check_replaceable(out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".new",
+                                        dir=out.parent))
+        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private (0700)
+    except OSError as exc:
+        raise ReportFolderError(
+            f"--out {str(out)!r}: cannot write the report there ({exc}). Make the "
+            "folder writable or choose another one with --out DIR."
+        ) from exc
+    try:
+        yield staging
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old",
+                                        dir=out.parent))
+            os.replace(out, old / out.name)
+            os.replace(staging, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _check_replaceable(out):
+    if not out.is_dir():
+        return
+    others = sorted(
+        p.name for p in out.iterdir()
+        if not (p.is_file() and any(fnmatch.fnmatch(p.name, g) for g in REPORT_FILES))
+    )
+    if others:
+        shown = ", ".join(repr(n) for n in others[:5]) + (", ..." if len(others) > 5 else "")
+        raise ReportFolderError(
+            f"--out {str(out)!r} holds files that are not a skfashion report "
+            f"({shown}); the new report replaces the whole folder. Choose a new "
+            "or empty folder with --out DIR, or one holding only a previous "
+            "report (report.md, results.json, PNGs)."
+        )
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise ReportFolderError(
+            f"--out {str(out)!r} is not writable, so the previous report in it "
+            "cannot be replaced. Make it writable or choose another folder with "
+            "--out DIR."
+        )
 
 
 def write_text(path, text):

@@ -209,3 +209,96 @@ def test_atomic_write_leaves_nothing_half_written(tmp_path):
         _report._atomic_write(path, broken)
     assert json.loads(path.read_text()) == {"a": 1}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results.json"]
+
+
+# ------------------------------------------------------ all-or-nothing report folders
+
+
+def snapshot(folder):
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_an_interrupted_rerun_leaves_the_previous_report_intact(tmp_path, monkeypatch,
+                                                                 capsys):
+    out = tmp_path / "report"
+    out.mkdir()
+    (out / "report.md").write_text("# the previous run, seed 1\n")
+    (out / "results.json").write_text('{"seed": 1}\n')
+    (out / "confusion_cnn.png").write_bytes(b"\x89PNG previous")
+    before = snapshot(out)
+    argv = ["compare", "--sample", "--epochs", "1", "--models", "lenet5", "--quiet",
+            "--out", str(out)]
+
+    real_write_text = _report.write_text
+
+    def interrupted(path, text):  # PNGs and results.json written, then Ctrl-C
+        if path.name != "report.md":
+            return real_write_text(path, text)
+        assert (path.parent / "results.json").is_file()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_report, "write_text", interrupted)
+    assert main(argv) == 130
+    assert snapshot(out) == before  # not one file of the new run
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]  # no staging left
+
+    monkeypatch.setattr(_report, "write_text", real_write_text)
+    assert main(argv) == 0
+    after = snapshot(out)
+    # The whole folder is the new run's: the old model's PNG is gone too.
+    assert sorted(after) == ["confusion_lenet5.png", "learning_curves_lenet5.png",
+                             "predictions_lenet5.png", "report.md", "results.json"]
+    assert json.loads(after["results.json"])["seed"] == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
+    capsys.readouterr()
+
+
+def _no_training(*args, **kwargs):
+    raise AssertionError("data were loaded or a model trained before --out was checked")
+
+
+@pytest.mark.parametrize("argv", [
+    ["compare", "--no-plots"],
+    ["cv", "--no-plots"],
+    ["cv"],
+    ["tune"],
+])
+def test_an_unwritable_out_fails_before_training(tmp_path, monkeypatch, capsys, argv):
+    from skfashion import _commands
+
+    monkeypatch.setattr(_commands, "load_data", _no_training)
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    status = main([*argv, "--sample", "--out", str(blocker / "report")])
+    assert status == 1
+    err = capsys.readouterr().err
+    assert f"error: --out {str(blocker / 'report')!r}: cannot write the report" in err
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_a_read_only_out_fails_before_training(tmp_path, monkeypatch, capsys):
+    from skfashion import _commands
+
+    monkeypatch.setattr(_commands, "load_data", _no_training)
+    tmp_path.chmod(0o555)
+    try:
+        status = main(["tune", "--sample", "--out", str(tmp_path / "report")])
+    finally:
+        tmp_path.chmod(0o755)
+    assert status == 1
+    assert "cannot write the report" in capsys.readouterr().err
+
+
+def test_an_out_folder_with_other_files_is_never_replaced(tmp_path, monkeypatch, capsys):
+    from skfashion import _commands
+
+    monkeypatch.setattr(_commands, "load_data", _no_training)
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "report.md").write_text("old")
+    (out / "thesis.tex").write_text("months of work")
+    status = main(["cv", "--no-plots", "--sample", "--out", str(out)])
+    assert status == 1
+    err = capsys.readouterr().err
+    assert "holds files that are not a skfashion report ('thesis.tex')" in err
+    assert (out / "thesis.tex").read_text() == "months of work"
