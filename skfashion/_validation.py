@@ -127,3 +127,199 @@ def check_fitted_image_shape(X, fitted_shape, estimator):
             f"{X.shape[1:]}, but {name} was fitted on images of shape "
             f"{tuple(fitted_shape)} (height, width, channels)."
         )
+
+
+# ------------------------------------------------------- weights and splits
+#
+# Pure checks of fit's arguments: each returns the validated value or raises a
+# ValueError naming the parameter, the value received and what is accepted.
+
+
+def _short_repr(value, limit=80):
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def check_sample_weight(sample_weight, n_samples):
+    """Validate ``sample_weight`` for ``n_samples`` rows, the scikit-learn way.
+
+    Parameters
+    ----------
+    sample_weight : array-like of shape (n_samples,) or None
+        Per-sample weights: a list, a numpy array, a pandas Series, ...
+    n_samples : int
+        The number of rows of ``X``.
+
+    Returns
+    -------
+    sample_weight : ndarray of shape (n_samples,), dtype float64, or None
+        None when ``sample_weight`` is None (every sample weighs 1).
+
+    Raises
+    ------
+    ValueError
+        If the weights are not a 1-D array of ``n_samples`` finite numbers, if
+        any is negative (it would train by gradient ascent on that sample) or if
+        they are all zero (nothing would be learned).
+    """
+    if sample_weight is None:
+        return None
+    try:
+        weights = check_array(
+            sample_weight,
+            ensure_2d=False,
+            dtype=np.float64,
+            ensure_all_finite=True,
+            input_name="sample_weight",
+        )
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            "sample_weight must be None or an array-like of finite numbers of shape "
+            f"(n_samples,). Received sample_weight={_short_repr(sample_weight)} "
+            f"({exc})."
+        ) from exc
+    if weights.ndim != 1 or weights.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight must have shape ({n_samples},), one weight per sample. "
+            f"Received sample_weight of shape {weights.shape}."
+        )
+    negative = np.flatnonzero(weights < 0)
+    if negative.size:
+        raise ValueError(
+            "sample_weight must be non-negative: a negative weight trains by "
+            f"gradient ascent on its sample. Received {negative.size} negative "
+            f"weight(s), e.g. sample_weight[{negative[0]}]={float(weights[negative[0]])!r}."
+        )
+    if n_samples and not weights.any():
+        raise ValueError(
+            "sample_weight must not be all zero: nothing would be learned. "
+            f"Received {n_samples} zero weights."
+        )
+    return weights
+
+
+def check_class_weight(class_weight, classes):
+    """Validate ``class_weight`` against the classes of ``y``.
+
+    Parameters
+    ----------
+    class_weight : dict, "balanced" or None
+        A mapping of class label to weight, ``"balanced"`` (weights inversely
+        proportional to the class frequencies) or None (every class weighs 1).
+    classes : array-like of shape (n_classes,)
+        The classes found in ``y``.
+
+    Returns
+    -------
+    class_weight : dict, "balanced" or None
+        ``class_weight`` unchanged.
+
+    Raises
+    ------
+    ValueError
+        If ``class_weight`` is of another type, names a class that is not in
+        ``classes`` (it would be ignored silently), or gives a weight that is
+        not a finite non-negative number, or weighs every class zero.
+    """
+    if class_weight is None or (
+        isinstance(class_weight, str) and class_weight == "balanced"
+    ):
+        return class_weight
+    if not isinstance(class_weight, dict):
+        raise ValueError(
+            "class_weight must be a dict of class label to weight, 'balanced' or "
+            f"None. Received class_weight={_short_repr(class_weight)}."
+        )
+    classes = list(np.asarray(classes).tolist())
+    unknown = [key for key in class_weight if key not in classes]
+    if unknown:
+        raise ValueError(
+            f"class_weight has keys that are not classes of y: "
+            f"{_short_repr(unknown, 200)}; the classes are "
+            f"{_short_repr(classes, 200)}. Received "
+            f"class_weight={_short_repr(class_weight, 200)}."
+        )
+    bad = {
+        key: weight
+        for key, weight in class_weight.items()
+        if isinstance(weight, bool)
+        or not isinstance(weight, numbers.Real)
+        or not np.isfinite(weight)
+        or weight < 0
+    }
+    if bad:
+        raise ValueError(
+            "class_weight values must be finite non-negative numbers: a negative "
+            "weight trains by gradient ascent on its class. Received "
+            f"{_short_repr(bad, 200)} in class_weight."
+        )
+    if len(class_weight) == len(classes) and not any(class_weight.values()):
+        raise ValueError(
+            "class_weight must not weigh every class zero: nothing would be "
+            f"learned. Received class_weight={_short_repr(class_weight, 200)}."
+        )
+    return class_weight
+
+
+def check_validation_split(validation_split, y):
+    """Check that ``validation_split`` leaves every class in both parts.
+
+    The split holds out ``ceil(validation_split * n_samples)`` images, as
+    ``BaseImageClassifier`` does. Each part needs at least one image of each
+    class: with fewer, training misses classes, or validation (and early
+    stopping) is skipped.
+
+    Parameters
+    ----------
+    validation_split : float in [0, 1)
+        Fraction of the training images held out; 0 holds out none.
+    y : array-like of shape (n_samples,)
+        The training labels.
+
+    Returns
+    -------
+    validation_split : float
+
+    Raises
+    ------
+    ValueError
+        If ``validation_split`` is not in [0, 1), or if it leaves fewer images
+        than classes in either part, or if a class has a single image (it
+        cannot be in both parts). The message gives the numbers and the range
+        of splits that would work.
+    """
+    if (
+        isinstance(validation_split, bool)
+        or not isinstance(validation_split, numbers.Real)
+        or not 0 <= validation_split < 1
+    ):
+        raise ValueError(
+            "validation_split must be a number in [0, 1). "
+            f"Received validation_split={_short_repr(validation_split)}."
+        )
+    if validation_split == 0:
+        return validation_split
+    labels, counts = np.unique(np.asarray(y), return_counts=True)
+    n_samples, n_classes = int(counts.sum()), labels.size
+    n_val = math.ceil(validation_split * n_samples)
+    n_train = n_samples - n_val
+    if counts.min() < 2:
+        single = labels[counts < 2].tolist()
+        raise ValueError(
+            f"validation_split={validation_split!r} needs at least 2 images of each "
+            f"class, one for each part; class(es) {_short_repr(single, 200)} have "
+            f"only 1 of the {n_samples} images. Add images or use "
+            "validation_split=0 (no validation, no early stopping)."
+        )
+    if min(n_val, n_train) < n_classes:
+        # Every class has 2 images or more, so n_samples >= 2 * n_classes and
+        # this range is never empty.
+        lowest, highest = n_classes / n_samples, (n_samples - n_classes) / n_samples
+        raise ValueError(
+            f"validation_split={validation_split!r} holds out {n_val} of the "
+            f"{n_samples} images for validation and leaves {n_train} for training: "
+            f"each part needs at least one image of each of the {n_classes} "
+            f"classes. Use a validation_split from {lowest:.3g} to {highest:.3g}, "
+            "or validation_split=0 (no validation, no early stopping)."
+        )
+    return validation_split
