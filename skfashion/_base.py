@@ -14,11 +14,18 @@ estimators share, so that every classifier trains through one path:
 * **Seeding.** ``random_state`` seeds Python, NumPy, TensorFlow, the augmentation
   layers and the validation split; a ``RandomState`` instance gives a fresh seed
   per fit (scikeras maps every instance to seed 0).
-* **Validation split and early stopping.** The validation set is a stratified
-  random split (Keras' ``validation_split`` takes the *last* rows, which are a
-  single class in sorted data). The learning rate is halved after
-  ``patience // 2`` epochs without a better ``val_loss``, and training stops
-  after ``patience`` such epochs, restoring the best weights.
+* **Training recipe.** One fit is a budget of ``epochs`` passes, trained with
+  Adam with decoupled weight decay, label smoothing, a batch size that follows
+  the data size and a learning-rate schedule over the budget (see
+  :mod:`skfashion._recipe`).
+* **Validation split and early stopping.** With ``validation_split > 0`` the
+  validation set is a stratified random split (Keras' ``validation_split``
+  takes the *last* rows, which are a single class in sorted data); training
+  stops after ``patience`` epochs without a better ``val_loss``, restoring the
+  best weights, and ``lr_schedule="plateau"`` halves the learning rate after
+  ``patience // 2`` such epochs.
+* **Test-time augmentation.** An estimator with a ``tta`` parameter averages
+  the probabilities of each image and its left-right mirror image.
 * **Seeds under threads.** Keras seeds every layer built without a seed from
   Python's global ``random``, which any other thread may draw from meanwhile
   (dask's worker threads do); the model is built with a private generator
@@ -46,6 +53,13 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
+from skfashion._recipe import (
+    SCHEDULES,
+    BudgetCosine,
+    SmoothedSparseCrossentropy,
+    auto_batch_size,
+    restart_schedule,
+)
 from skfashion._validation import check_fitted_image_shape, check_images
 
 #: Prefixes of the ``prefix__name`` parameters that are routed to Keras.
@@ -63,6 +77,9 @@ STEPS_PER_EXECUTION = 16
 
 #: ``keras.Model.compile`` arguments that are fixed by design, not routable.
 _FIXED_COMPILE_ARGS = ("optimizer", "loss", "metrics")
+
+#: Variables that weight decay leaves alone: BatchNorm's scale and shift, biases.
+_NO_WEIGHT_DECAY = ("gamma", "beta", "bias")
 
 
 @contextmanager
@@ -136,10 +153,17 @@ class BaseImageClassifier(KerasClassifier):
     shuffle = True
     run_eagerly = False
 
+    #: Largest batch ``batch_size="auto"`` picks; subclasses may change it.
+    _max_auto_batch = 256
+
     _parameter_constraints = {
         "epochs": [Interval(numbers.Integral, 1, None, closed="left")],
-        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+        "lr_schedule": [StrOptions(set(SCHEDULES))],
+        "warmup": [Interval(numbers.Real, 0, 1, closed="left")],
+        "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
+        "label_smoothing": [Interval(numbers.Real, 0, 1, closed="left")],
         "validation_split": [Interval(numbers.Real, 0, 1, closed="left")],
         "patience": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "image_shape": [tuple, list, None],
@@ -156,6 +180,10 @@ class BaseImageClassifier(KerasClassifier):
         epochs,
         batch_size,
         learning_rate,
+        lr_schedule,
+        warmup,
+        weight_decay,
+        label_smoothing,
         validation_split,
         patience,
         image_shape,
@@ -169,6 +197,10 @@ class BaseImageClassifier(KerasClassifier):
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.lr_schedule = lr_schedule
+        self.warmup = warmup
+        self.weight_decay = weight_decay
+        self.label_smoothing = label_smoothing
         self.validation_split = validation_split
         self.patience = patience
         self.image_shape = image_shape
@@ -320,18 +352,20 @@ class BaseImageClassifier(KerasClassifier):
             prefix = name.split("__", 1)[0]
             if "__" not in name or prefix not in ROUTING_PREFIXES:
                 raise ValueError(self._unknown_parameter_message(name))
-        if "optimizer__learning_rate" in vars(self):
-            raise ValueError(
-                "Set the learning rate with learning_rate=..., not "
-                "optimizer__learning_rate."
-            )
+        for name in ("learning_rate", "weight_decay"):
+            if f"optimizer__{name}" in vars(self):
+                raise ValueError(
+                    f"Set {name.replace('_', ' ')} with {name}=..., not "
+                    f"optimizer__{name}."
+                )
         for name in _FIXED_COMPILE_ARGS:
             if f"compile__{name}" in vars(self):
                 raise ValueError(
                     f"compile__{name} cannot be set: {type(self).__name__} always "
-                    "trains with Adam on the sparse categorical cross-entropy and "
-                    "reports accuracy. Use learning_rate=... and optimizer__name=... "
-                    "to change Adam."
+                    "trains with Adam on the (label-smoothed) cross-entropy and "
+                    "reports accuracy. Use learning_rate=, lr_schedule=, "
+                    "weight_decay=, label_smoothing= and optimizer__name=... to "
+                    "change the recipe."
                 )
 
     def _routed(self, prefix):
@@ -347,12 +381,26 @@ class BaseImageClassifier(KerasClassifier):
         }
 
     def _compile(self, model, learning_rate):
-        """Compile ``model`` the one way every skfashion model is compiled."""
+        """Compile ``model`` the one way every skfashion model is compiled.
+
+        Adam with decoupled weight decay (``weight_decay``, not on BatchNorm
+        parameters nor biases) on the label-smoothed cross-entropy; with
+        ``lr_schedule="cosine"`` the learning rate follows a
+        :class:`~skfashion._recipe.BudgetCosine` that peaks at ``learning_rate``
+        and is fitted to each ``fit`` call's steps in ``_fit_keras_model``.
+        """
+        if self.lr_schedule == "cosine":
+            learning_rate = BudgetCosine(learning_rate, warmup=self.warmup)
+        optimizer = keras.optimizers.Adam(
+            learning_rate=learning_rate,
+            weight_decay=self.weight_decay or None,
+            **self._routed("optimizer"),
+        )
+        if self.weight_decay:
+            optimizer.exclude_from_weight_decay(var_names=list(_NO_WEIGHT_DECAY))
         model.compile(
-            optimizer=keras.optimizers.Adam(
-                learning_rate=learning_rate, **self._routed("optimizer")
-            ),
-            loss=self.loss,
+            optimizer=optimizer,
+            loss=SmoothedSparseCrossentropy(self.label_smoothing),
             metrics=["accuracy"],
             **{"steps_per_execution": STEPS_PER_EXECUTION, **self._routed("compile")},
         )
@@ -390,19 +438,29 @@ class BaseImageClassifier(KerasClassifier):
             if validation_data is not None:
                 kwargs["validation_data"] = validation_data
                 if self.patience is not None:
-                    extra_callbacks += [
-                        keras.callbacks.ReduceLROnPlateau(
-                            monitor="val_loss",
-                            factor=0.5,
-                            patience=max(1, self.patience // 2),
-                        ),
+                    if self.lr_schedule == "plateau":
+                        extra_callbacks.append(
+                            keras.callbacks.ReduceLROnPlateau(
+                                monitor="val_loss",
+                                factor=0.5,
+                                patience=max(1, self.patience // 2),
+                            )
+                        )
+                    extra_callbacks.append(
                         keras.callbacks.EarlyStopping(
                             monitor="val_loss",
                             patience=self.patience,
                             restore_best_weights=True,
-                        ),
-                    ]
+                        )
+                    )
         kwargs["validation_split"] = 0.0  # the split is made above, stratified
+        batch_size = kwargs.get("batch_size", self.batch_size)
+        if batch_size == "auto":
+            batch_size = auto_batch_size(X.shape[0], self._max_auto_batch)
+        kwargs["batch_size"] = self.batch_size_ = int(batch_size)
+        # One whole learning-rate schedule over the steps of this call, also on
+        # warm starts and partial_fit.
+        restart_schedule(self.model_.optimizer, epochs * -(-X.shape[0] // self.batch_size_))
         user_callbacks = self._fit_callbacks
         self._fit_callbacks = [*user_callbacks, *extra_callbacks]
         try:
@@ -479,5 +537,12 @@ class BaseImageClassifier(KerasClassifier):
 
     def _predict_raw(self, X, **kwargs):
         check_is_fitted(self, "model_")
+        kwargs.setdefault("batch_size", getattr(self, "batch_size_", None))
         with release_custom_gradients():
-            return super()._predict_raw(X, **kwargs)
+            if not getattr(self, "tta", False):
+                return super()._predict_raw(X, **kwargs)
+            # Test-time augmentation: the mean of the image's and its mirror's.
+            X = check_images(X, image_shape=self.image_shape, estimator=self)
+            proba = super()._predict_raw(X, **kwargs)
+            proba += super()._predict_raw(X[:, :, ::-1], **kwargs)
+            return proba / 2

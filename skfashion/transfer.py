@@ -299,10 +299,20 @@ class TransferClassifier(BaseImageClassifier):
         Adam's learning rate while fine-tuning.
     epochs : int, default=40
         Maximum epochs of head training.
-    batch_size : int, default=128
-        Samples per gradient step.
+    batch_size : int or "auto", default=128
+        Samples per gradient step; ``"auto"`` as in :class:`CNNClassifier`.
     learning_rate : float, default=1e-3
         Adam's learning rate for the head.
+    lr_schedule : {"plateau", "cosine", "constant"}, default="plateau"
+        Learning rate of the head training and of the fine-tuning: halved after
+        ``patience // 2`` epochs without a better ``val_loss``; or a warm-up then
+        half cosine to zero over each of the two trainings; or constant.
+    warmup : float, default=0.15
+        Fraction of the steps spent warming up (``lr_schedule="cosine"``).
+    weight_decay : float, default=0.0
+        Decoupled weight decay (AdamW); 0 is plain Adam.
+    label_smoothing : float, default=0.0
+        Weight of the uniform distribution mixed into the one-hot targets.
     validation_split : float, default=0.1
         Stratified fraction held out for early stopping.
     patience : int or None, default=5
@@ -390,6 +400,10 @@ class TransferClassifier(BaseImageClassifier):
         epochs=40,
         batch_size=128,
         learning_rate=1e-3,
+        lr_schedule="plateau",
+        warmup=0.15,
+        weight_decay=0.0,
+        label_smoothing=0.0,
         validation_split=0.1,
         patience=5,
         image_shape=None,
@@ -412,6 +426,10 @@ class TransferClassifier(BaseImageClassifier):
             epochs=epochs,
             batch_size=batch_size,
             learning_rate=learning_rate,
+            lr_schedule=lr_schedule,
+            warmup=warmup,
+            weight_decay=weight_decay,
+            label_smoothing=label_smoothing,
             validation_split=validation_split,
             patience=patience,
             image_shape=image_shape,

@@ -17,8 +17,12 @@ from skfashion import (
 
 COMMON = dict(image_shape=(1, -1), batch_size=16, learning_rate=0.01, random_state=0)
 INIT_PARAMS = {
-    CNNClassifier: dict(filters=(8,), convs_per_block=1, dense_units=(), augment=False, epochs=3, **COMMON),
-    LeNet5Classifier: dict(augment=False, epochs=3, **COMMON),
+    # The checks' "images" are one row of 2 to 10 features: no mirror images
+    # (tta=False: a flip would reverse the features), and no strided stem nor
+    # global pooling for the CNN, which would average them away.
+    CNNClassifier: dict(filters=(8,), convs_per_block=1, dense_units=(), augment=False,
+                        tta=False, stem_stride=None, global_pool=False, epochs=3, **COMMON),
+    LeNet5Classifier: dict(augment=False, tta=False, epochs=3, **COMMON),
     ImageResizer: dict(size=(4, 4), channels=1, output="flat", image_shape=(1, -1)),
     # Random backbone weights: the checks test the API, not the features.
     TransferClassifier: dict(weights=None, head_units=(), epochs=3, **COMMON),

@@ -95,3 +95,21 @@ def test_example_has_title_docstring(path):
     assert re.search(r"run\s+time\s+budget", docstring, re.IGNORECASE), (
         f"{path.name}: the introduction must state the example's run time budget"
     )
+
+
+def test_shared_docstring_fragments_are_filled():
+    from skfashion import CNNClassifier, LeNet5Classifier
+    from skfashion._docstrings import fill_doc
+
+    for cls in (CNNClassifier, LeNet5Classifier):
+        assert "%(" not in cls.__doc__
+        assert cls.__doc__.count("label_smoothing : float, default=0.1") == 1
+
+    class Typo:
+        """Parameters
+
+        %(no_such_fragment)s
+        """
+
+    with pytest.raises(KeyError, match="no_such_fragment"):
+        fill_doc(Typo)

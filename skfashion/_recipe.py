@@ -1,0 +1,162 @@
+"""The training recipe every skfashion classifier shares: budget, schedule, loss.
+
+One fit is one training *budget*: ``epochs`` passes over the training images.
+The recipe is built around that budget rather than around a validation split:
+
+* **Batch size from the data.** ``batch_size="auto"`` picks a power of two that
+  gives at least :data:`MIN_STEPS_PER_EPOCH` optimizer steps per epoch, between
+  :data:`MIN_AUTO_BATCH` and the estimator's largest batch. A 2,000-image fit
+  takes 63 steps per epoch instead of 8, so a short budget still trains.
+* **Learning rate over the budget.** :class:`BudgetCosine` warms the learning
+  rate up linearly over the first ``warmup`` fraction of the steps of the fit,
+  then follows a half cosine down to zero at its last step. It is rescaled at
+  the start of every ``fit``/``partial_fit`` call to the steps that call will
+  run, so ``epochs=3`` gets a whole schedule, not the start of a long one.
+* **Label smoothing** (:class:`SmoothedSparseCrossentropy`) and decoupled weight
+  decay (Keras' ``AdamW``).
+
+The schedule and the loss are registered Keras objects, so a fitted model can
+still be saved, pickled and loaded.
+"""
+
+import math
+
+import keras
+from keras import ops
+
+#: ``batch_size="auto"`` gives at least this many optimizer steps per epoch.
+MIN_STEPS_PER_EPOCH = 64
+
+#: Smallest batch ``batch_size="auto"`` picks (smaller ones waste the CPU).
+MIN_AUTO_BATCH = 32
+
+#: Learning-rate schedules, for messages and docs.
+SCHEDULES = {
+    "cosine": "linear warm-up, then a half cosine to zero over the fit's steps",
+    "constant": "the learning rate stays as set",
+    "plateau": "halved when val_loss stops improving (constant without validation data)",
+}
+
+
+def auto_batch_size(n_samples, max_batch):
+    """Return the ``batch_size="auto"`` choice for ``n_samples`` training images.
+
+    The largest power of two not above ``n_samples / MIN_STEPS_PER_EPOCH``,
+    clipped to ``[MIN_AUTO_BATCH, max_batch]`` and to ``n_samples``.
+
+    Examples
+    --------
+    >>> from skfashion._recipe import auto_batch_size
+    >>> [auto_batch_size(n, 256) for n in (100, 2_000, 6_000, 12_000, 54_000)]
+    [32, 32, 64, 128, 256]
+    """
+    target = n_samples / MIN_STEPS_PER_EPOCH
+    batch = 2 ** int(math.floor(math.log2(target))) if target >= 1 else 1
+    return int(max(1, min(n_samples, max(MIN_AUTO_BATCH, min(batch, max_batch)))))
+
+
+@keras.saving.register_keras_serializable(package="skfashion")
+class BudgetCosine(keras.optimizers.schedules.LearningRateSchedule):
+    """Linear warm-up then half-cosine decay over the steps of one ``fit`` call.
+
+    The optimizer's step counter keeps counting over warm starts; the schedule
+    reads it relative to ``start`` and over ``total`` steps, two variables that
+    :meth:`restart` sets before each fit, so no retracing is needed.
+
+    Parameters
+    ----------
+    peak : float
+        Learning rate at the end of the warm-up.
+    warmup : float, default=0.15
+        Fraction of the fit's steps spent warming up, from ``peak / 10``.
+
+    Examples
+    --------
+    >>> from skfashion._recipe import BudgetCosine
+    >>> schedule = BudgetCosine(1e-2, warmup=0.1)
+    >>> schedule.restart(start=0, total=100)
+    >>> [round(float(schedule(s)), 4) for s in (0, 10, 55, 100)]
+    [0.001, 0.01, 0.005, 0.0]
+    """
+
+    def __init__(self, peak, warmup=0.15):
+        self.peak = float(peak)
+        self.warmup = float(warmup)
+        self.start = keras.Variable(0, dtype="int64", trainable=False, name="schedule_start")
+        self.total = keras.Variable(1, dtype="int64", trainable=False, name="schedule_total")
+
+    def restart(self, *, start, total):
+        """Make the next ``total`` steps, counted from step ``start``, one schedule."""
+        self.start.assign(int(start))
+        self.total.assign(max(1, int(total)))
+
+    def __call__(self, step):
+        step = ops.cast(step, "float32") - ops.cast(self.start, "float32")
+        total = ops.cast(self.total, "float32")
+        # At least the last step is past the warm-up, so every fit ends at zero.
+        warm = ops.clip(ops.round(self.warmup * total), 0.0, total - 1.0)
+        rising = self.peak * (0.1 + 0.9 * step / ops.maximum(warm, 1.0))
+        progress = ops.clip((step - warm) / ops.maximum(total - warm, 1.0), 0.0, 1.0)
+        falling = self.peak * 0.5 * (1.0 + ops.cos(math.pi * progress))
+        return ops.where(step < warm, rising, falling)
+
+    def get_config(self):
+        return {"peak": self.peak, "warmup": self.warmup}
+
+
+def restart_schedule(optimizer, steps):
+    """Fit the optimizer's :class:`BudgetCosine`, if it has one, to ``steps`` steps.
+
+    Keras keeps the schedule in the optimizer's private ``_learning_rate`` (the
+    public ``learning_rate`` evaluates it); the reach is checked so that a Keras
+    that moves it fails here, loudly, instead of training at a learning rate of
+    zero after the first schedule.
+    """
+    if not hasattr(optimizer, "_learning_rate"):
+        raise RuntimeError(
+            f"{type(optimizer).__name__} has no _learning_rate attribute: this Keras "
+            f"version ({keras.__version__}) keeps its learning-rate schedule elsewhere, "
+            "and skfashion cannot restart the schedule for a new fit. Please report it."
+        )
+    schedule = optimizer._learning_rate
+    if isinstance(schedule, BudgetCosine):
+        schedule.restart(start=int(optimizer.iterations), total=steps)
+
+
+@keras.saving.register_keras_serializable(package="skfashion")
+class SmoothedSparseCrossentropy(keras.losses.Loss):
+    """Categorical cross-entropy with label smoothing, on integer labels.
+
+    Keras' sparse cross-entropy has no ``label_smoothing``; this one-hot encodes
+    the labels inside the loss, so the estimators keep integer targets.
+
+    Parameters
+    ----------
+    label_smoothing : float, default=0.0
+        Weight moved from the true class to a uniform distribution over all
+        classes; 0 is the plain cross-entropy.
+    **kwargs : dict
+        Passed on to :class:`keras.losses.Loss` (``name``, ``reduction``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skfashion._recipe import SmoothedSparseCrossentropy
+    >>> loss = SmoothedSparseCrossentropy(0.0)
+    >>> round(float(loss(np.array([1]), np.array([[0.5, 0.5]]))), 4)
+    0.6931
+    """
+
+    def __init__(self, label_smoothing=0.0, name="smoothed_sparse_crossentropy", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.label_smoothing = float(label_smoothing)
+
+    def call(self, y_true, y_pred):
+        labels = ops.cast(ops.reshape(y_true, (-1,)), "int32")
+        one_hot = ops.one_hot(labels, ops.shape(y_pred)[-1], dtype=y_pred.dtype)
+        return keras.losses.categorical_crossentropy(
+            one_hot, y_pred, label_smoothing=self.label_smoothing
+        )
+
+    def get_config(self):
+        return {**super().get_config(), "label_smoothing": self.label_smoothing}
