@@ -16,8 +16,8 @@ from sklearn.model_selection import train_test_split
 from skfashion import _report
 from skfashion.cli import (
     GRIDS,
-    QUICK_MAX_EPOCHS,
-    QUICK_TRAIN_SIZE,
+    QUICK_BUDGETS,
+    SAMPLE_MAX_EPOCHS,
     SAMPLE_TEST_FRACTION,
     WRITE_UP,
     WRITE_UP_NOTE,
@@ -130,7 +130,7 @@ def load_data(args, log):
                                               return_X_y=True)
         X_test, y_test = load_fashion_mnist("test", data_home=args.data_home,
                                             return_X_y=True)
-        n = QUICK_TRAIN_SIZE if args.quick else args.train_size
+        n = args.train_size
         if n is not None and n > len(X_train):
             raise CommandError(f"--train-size {n:,} is larger than the {len(X_train):,} "
                                "training images.")
@@ -141,8 +141,13 @@ def load_data(args, log):
         description = (f"{len(X_train):,} training / {len(X_test):,} test images")
         if len(X_train) < 60_000:
             description = f"SUBSET: a stratified {description}"
-    if args.quick or args.sample:
-        description += f", at most {args.epochs or QUICK_MAX_EPOCHS} epochs"
+        if args.quick:
+            description = "SUBSET: quick budgets (" + "; ".join(
+                f"{m}: {'all' if n is None else f'a stratified {n:,}'} training images"
+                f" x {args.epochs or e} epochs" for m, (n, e) in QUICK_BUDGETS.items()
+            ) + f"), {len(X_test):,} test images"
+    if args.sample:
+        description += f", at most {args.epochs or SAMPLE_MAX_EPOCHS} epochs"
     log(f"{description} (loaded in {time.perf_counter() - start:.1f} s)")
     subset = description.startswith("SUBSET")
     return Data(X_train, y_train, X_test, y_test, subset, description)
@@ -162,11 +167,23 @@ def make_model(name, args, progress=True):
                                  random_state=args.seed)
     if args.epochs:
         est.set_params(epochs=args.epochs)
-    elif args.quick or args.sample:
-        est.set_params(epochs=min(est.epochs, QUICK_MAX_EPOCHS))
+    elif args.quick:
+        est.set_params(epochs=QUICK_BUDGETS[name][1])
+    elif args.sample:
+        est.set_params(epochs=min(est.epochs, SAMPLE_MAX_EPOCHS))
     if progress and not args.quiet:
         est.set_params(callbacks=[EpochProgress(name)])
     return est
+
+
+def training_images(name, args, data):
+    """The training images and labels model ``name`` gets: a subset with ``--quick``."""
+    n = QUICK_BUDGETS[name][0] if args.quick else None
+    if n is None or n >= len(data.y_train):
+        return data.X_train, data.y_train
+    X, _, y, _ = train_test_split(data.X_train, data.y_train, train_size=n,
+                                  stratify=data.y_train, random_state=args.seed)
+    return X, y
 
 
 def count_parameters(est):
@@ -193,6 +210,8 @@ def _header(command, args, data):
         f"Command: `{_report.environment()['command']}`, run "
         f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC.",
         "",
+        f"CPU: {_report.cpu_description()}.",
+        "",
     ]
 
 
@@ -211,16 +230,19 @@ def compare(args, data, log, out):
     results, rows, sections = [], [], []
     for name in args.models:
         est = make_model(name, args)
-        log(f"[{name}] training {type(est).__name__} on {len(data.X_train):,} images, at "
-            f"most {est.epochs} epochs (early stopping on a 10 % validation split)")
+        X_train, y_train = training_images(name, args, data)
+        stopping = (f"early stopping on a {est.validation_split:.0%} validation split"
+                    if est.validation_split and est.patience else "a fixed budget")
+        log(f"[{name}] training {type(est).__name__} on {len(X_train):,} images, "
+            f"{est.epochs} epochs ({stopping})")
         start = time.perf_counter()
         if name == "transfer":
             log(f"[{name}] extracting frozen {args.backbone} features at "
                 f"{args.input_size}x{args.input_size} (computed once, then cached) ...")
             BackboneFeatures(args.backbone, input_size=args.input_size).fit(
-                data.X_train).transform(data.X_train)
+                X_train).transform(X_train)
             log(f"[{name}] features ready after {time.perf_counter() - start:.1f} s")
-        est.fit(data.X_train, data.y_train)
+        est.fit(X_train, y_train)
         train_s = time.perf_counter() - start
         start = time.perf_counter()
         y_pred = est.predict(data.X_test)
@@ -235,6 +257,7 @@ def compare(args, data, log, out):
         results.append({
             "model": name,
             "estimator": _params_text(est),
+            "train_size": len(y_train),
             "test_accuracy": accuracy,
             "write_up": WRITE_UP[name],
             "epochs_run": epochs,
@@ -294,11 +317,12 @@ def _sklearn_output_to_stderr():
 def cross_validation(args, data, log, out):
     """Stratified k-fold cross-validation of ``args.model`` on the training images."""
     est = make_model(args.model, args, progress=args.n_jobs == 1)
+    X_train, y_train = training_images(args.model, args, data)
     cv = StratifiedKFold(args.folds, shuffle=True, random_state=args.seed)
     log(f"[{args.model}] {args.folds}-fold stratified cross-validation of "
-        f"{type(est).__name__} on {len(data.X_train):,} training images ...")
+        f"{type(est).__name__} on {len(X_train):,} training images ...")
     with _sklearn_output_to_stderr():
-        scores = cross_validate(est, data.X_train, data.y_train, cv=cv,
+        scores = cross_validate(est, X_train, y_train, cv=cv,
                                 n_jobs=args.n_jobs, verbose=log.sklearn_verbosity(),
                                 error_score="raise")
     accuracy = scores["test_score"]
@@ -338,16 +362,17 @@ def cross_validation(args, data, log, out):
 def tune(args, data, log, out):
     """``GridSearchCV`` over ``GRIDS[args.model]``, then the best model's test score."""
     est = make_model(args.model, args, progress=args.n_jobs == 1)
+    X_train, y_train = training_images(args.model, args, data)
     grid = GRIDS[args.model]
     cv = StratifiedKFold(args.folds, shuffle=True, random_state=args.seed)
     search = GridSearchCV(est, grid, cv=cv, n_jobs=args.n_jobs,
                           verbose=log.sklearn_verbosity(), error_score="raise")
     n_candidates = int(np.prod([len(v) for v in grid.values()]))
     log(f"[{args.model}] grid search over {grid}: {n_candidates} candidates x "
-        f"{args.folds} folds, then a refit on {len(data.X_train):,} images ...")
+        f"{args.folds} folds, then a refit on {len(X_train):,} images ...")
     start = time.perf_counter()
     with _sklearn_output_to_stderr():
-        search.fit(data.X_train, data.y_train)
+        search.fit(X_train, y_train)
     search_s = time.perf_counter() - start
     test_accuracy = search.score(data.X_test, data.y_test)
     res = search.cv_results_

@@ -154,6 +154,37 @@ def _json_default(value):
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serialisable")
 
 
+#: CPU flags that decide which kernels TensorFlow and oneDNN can use.
+CPU_FLAGS_OF_NOTE = ("avx2", "fma", "avx512f", "avx512_bf16", "amx_tile", "amx_bf16")
+
+
+def cpu_description(cpuinfo="/proc/cpuinfo"):
+    """The CPU model, family and flags of note, as one line (``"unknown"`` parts if unreadable).
+
+    Examples
+    --------
+    >>> from skfashion._report import cpu_description
+    >>> "cores" in cpu_description()
+    True
+    """
+    fields = {}
+    try:
+        with open(cpuinfo, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                key, sep, value = line.partition(":")
+                if sep and key.strip() not in fields:
+                    fields[key.strip()] = value.strip()
+    except OSError:
+        pass
+    flags = set(fields.get("flags", "").split())
+    shown = [f for f in CPU_FLAGS_OF_NOTE if f in flags]
+    model = fields.get("model name", platform.processor() or "unknown CPU")
+    family = f" (family {fields['cpu family']}, model {fields.get('model', '?')})" \
+        if "cpu family" in fields else ""
+    return (f"{model}{family}, {os.cpu_count()} cores, flags: "
+            f"{' '.join(shown) or 'none of ' + ', '.join(CPU_FLAGS_OF_NOTE)}")
+
+
 def environment():
     """Versions and machine facts worth recording next to timings."""
     versions = {}
@@ -166,6 +197,7 @@ def environment():
     return {
         "python": platform.python_version(),
         "platform": platform.platform(),
+        "cpu": cpu_description(),
         "cpu_count": os.cpu_count(),
         "tf_enable_onednn_opts": os.environ.get("TF_ENABLE_ONEDNN_OPTS"),
         "versions": versions,
