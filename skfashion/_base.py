@@ -29,22 +29,20 @@ estimators share, so that every classifier trains through one path:
 * **Seeds under threads.** Keras seeds every layer built without a seed from
   Python's global ``random``, which any other thread may draw from meanwhile
   (dask's worker threads do); the model is built with a private generator
-  instead (see :func:`private_default_seeds`).
+  instead (see :func:`skfashion._compat.private_default_seeds`).
 * **Memory.** Keras' global state is cleared before each new model is built, so
   a long grid search does not grow in memory.
 """
 
 import numbers
-import random
-from contextlib import contextmanager
 
 import keras
 import numpy as np
-from scikeras.wrappers import KerasClassifier
+from scikeras.wrappers import BaseWrapper, KerasClassifier
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils import ClassifierTags
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     check_array,
@@ -53,6 +51,13 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
+from skfashion._compat import (
+    Interval,
+    StrOptions,
+    check_scikeras,
+    private_default_seeds,
+    release_custom_gradients,
+)
 from skfashion._recipe import (
     SCHEDULES,
     BudgetCosine,
@@ -60,7 +65,18 @@ from skfashion._recipe import (
     auto_batch_size,
     restart_schedule,
 )
-from skfashion._validation import check_fitted_image_shape, check_images
+from skfashion._validation import (
+    check_class_weight,
+    check_fitted_image_shape,
+    check_images,
+    check_pixel_range,
+    check_sample_weight,
+    check_validation_split,
+    fit_pixel_range,
+    to_raw_pixels,
+)
+
+check_scikeras()
 
 #: Prefixes of the ``prefix__name`` parameters that are routed to Keras.
 ROUTING_PREFIXES = ("fit", "predict", "optimizer", "compile", "callbacks")
@@ -80,59 +96,6 @@ _FIXED_COMPILE_ARGS = ("optimizer", "loss", "metrics")
 
 #: Variables that weight decay leaves alone: BatchNorm's scale and shift, biases.
 _NO_WEIGHT_DECAY = ("gamma", "beta", "bias")
-
-
-@contextmanager
-def release_custom_gradients():
-    """Drop the gradient registrations that TensorFlow leaks while tracing.
-
-    In graph mode, every call of a ``tf.custom_gradient`` function (Keras uses
-    them in its losses) registers a new ``CustomGradient-<uid>`` in TensorFlow's
-    global gradient registry and never removes it. Each entry keeps its whole
-    traced graph alive: about 10 MB per fit, without bound over a grid search.
-    An entry is only used while the function that registered it is being traced,
-    so the entries added inside this block are removed when it ends. Keras
-    training is not thread-safe anyway; do not fit in several threads at once.
-    """
-    from tensorflow.python.framework import ops
-
-    registry = getattr(getattr(ops, "_gradient_registry", None), "_registry", None)
-    before = set(registry) if isinstance(registry, dict) else None
-    try:
-        yield
-    finally:
-        if before is not None:
-            for name in set(registry) - before:
-                if name.startswith("CustomGradient-"):
-                    registry.pop(name, None)
-
-
-@contextmanager
-def private_default_seeds(seed):
-    """Draw the seeds Keras gives unseeded layers from a generator of our own.
-
-    Keras seeds each initializer and dropout layer created without a seed from
-    Python's global ``random`` module. scikeras seeds that module with
-    ``random_state`` just before the model is built, but every thread of the
-    process shares it: the threads of a dask worker draw from it about once a
-    second, so the same seeded fit built other weights in a worker than in a
-    plain process, and differed from one run to the next. Inside this block
-    Keras draws from ``random.Random(seed)``, which no other thread sees and
-    which yields what the global generator seeded with ``seed`` yields when
-    nothing else draws from it, so seeded results are those of a quiet process.
-    Nothing changes when ``seed`` is None or Keras no longer draws that way.
-    """
-    from keras.src.random import seed_generator
-
-    shared = getattr(seed_generator, "python_random", None)
-    if seed is None or shared is not random:
-        yield
-        return
-    seed_generator.python_random = random.Random(seed)
-    try:
-        yield
-    finally:
-        seed_generator.python_random = shared
 
 
 class BaseImageClassifier(KerasClassifier):
@@ -167,6 +130,7 @@ class BaseImageClassifier(KerasClassifier):
         "validation_split": [Interval(numbers.Real, 0, 1, closed="left")],
         "patience": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "image_shape": [tuple, list, None],
+        "pixel_range": [StrOptions({"auto"}), tuple, list],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
@@ -187,6 +151,7 @@ class BaseImageClassifier(KerasClassifier):
         validation_split,
         patience,
         image_shape,
+        pixel_range="auto",
         random_state,
         verbose,
         warm_start,
@@ -204,6 +169,7 @@ class BaseImageClassifier(KerasClassifier):
         self.validation_split = validation_split
         self.patience = patience
         self.image_shape = image_shape
+        self.pixel_range = pixel_range
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
@@ -236,11 +202,14 @@ class BaseImageClassifier(KerasClassifier):
         ----------
         X : array-like of shape (n_samples, n_pixels), (n_samples, height, width) \
                 or (n_samples, height, width, channels)
-            Training images, raw pixel values in [0, 255].
+            Training images: raw pixel values in [0, 255], or values in [0, 1]
+            (see ``pixel_range``).
         y : array-like of shape (n_samples,)
             Class labels (ints or strings).
         sample_weight : array-like of shape (n_samples,), default=None
-            Per-sample weights; ``None`` weighs every sample equally.
+            Non-negative per-sample weights (a list, an array, a pandas
+            Series...), multiplied by ``class_weight``; ``None`` weighs every
+            sample equally. Samples of weight 0 are left out.
         **kwargs : dict
             Passed on to :meth:`keras.Model.fit` (prefer ``fit__name`` parameters).
 
@@ -251,7 +220,29 @@ class BaseImageClassifier(KerasClassifier):
         """
         self._validate_params()
         self._check_routed_params()
-        return super().fit(X, y, sample_weight=sample_weight, **kwargs)
+        sample_weight = self._training_weights(y, sample_weight)
+        # KerasClassifier.fit is skipped: all it adds is the product of
+        # sample_weight and class_weight, which _training_weights has made
+        # (scikeras multiplies in place: a caller's array is changed, a list fails).
+        self.classes_ = None
+        BaseWrapper.fit(self, X, y, sample_weight=sample_weight, **kwargs)
+        return self
+
+    def _training_weights(self, y, sample_weight):
+        """Validated ``sample_weight`` times the ``class_weight`` of each label.
+
+        The one place where training weights are made, for head training and
+        fine-tuning alike. Returns a new float64 array, or None when neither
+        weight is set; the caller's ``sample_weight`` is never changed.
+        """
+        y = column_or_1d(check_array(y, ensure_2d=False, dtype=None, input_name="y"))
+        check_classification_targets(y)
+        sample_weight = check_sample_weight(sample_weight, y.shape[0])
+        class_weight = check_class_weight(self.class_weight, np.unique(y))
+        if class_weight is None:
+            return sample_weight
+        weights = compute_sample_weight(class_weight, y)
+        return weights if sample_weight is None else weights * sample_weight
 
     # scikeras' own docstrings of the methods below describe options that
     # skfashion refuses or does not have; the behaviour is scikeras'.
@@ -262,8 +253,8 @@ class BaseImageClassifier(KerasClassifier):
         Parameters
         ----------
         X : array-like of images
-            Images in the layout and size the estimator was fitted on, raw pixel
-            values in [0, 255].
+            Images in the layout, size and pixel range (``pixel_range_``) the
+            estimator was fitted on.
         **kwargs : dict
             Passed on to :meth:`keras.Model.predict` (prefer ``predict__name``
             parameters).
@@ -300,7 +291,7 @@ class BaseImageClassifier(KerasClassifier):
         Parameters
         ----------
         X : array-like of images
-            Test images, raw pixel values in [0, 255].
+            Test images, in the pixel range (``pixel_range_``) of ``fit``.
         y : array-like of shape (n_samples,)
             True labels.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -413,7 +404,8 @@ class BaseImageClassifier(KerasClassifier):
         if isinstance(self.random_state, np.random.RandomState):
             self._random_state = int(self.random_state.randint(np.iinfo(np.int32).max))
         else:
-            self._random_state = self.random_state
+            # A NumPy integer is refused by the seeding of Python's random.
+            self._random_state = None if self.random_state is None else int(self.random_state)
         X, y = self._validate_data(X, y, reset=True)
         self.target_encoder_ = self.target_encoder.fit(y)
         vars(self).update(**self.target_encoder_.get_metadata())
@@ -429,7 +421,7 @@ class BaseImageClassifier(KerasClassifier):
                 n_classes=self.n_classes_,
                 seed=self._random_state,
             )
-        return self._compile(model, self.learning_rate)
+        return self._compile(model, float(self.learning_rate))
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
         extra_callbacks = []
@@ -482,7 +474,10 @@ class BaseImageClassifier(KerasClassifier):
 
         Returns the training part and ``(X_val, y_val[, sample_weight_val])``,
         or ``None`` for the latter when there are too few rows to hold any out.
+        A split that leaves a class out of either part is refused
+        (:func:`skfashion._validation.check_validation_split`).
         """
+        check_validation_split(self.validation_split, y)
         n_samples = X.shape[0]
         n_val = int(np.ceil(self.validation_split * n_samples))
         if n_val < 1 or n_samples - n_val < 1:
@@ -531,9 +526,20 @@ class BaseImageClassifier(KerasClassifier):
             self.n_features_in_ = int(np.prod(self.input_shape_))
             self.X_dtype_ = X.dtype
             self.X_shape_ = X.shape
+            self.pixel_range_ = fit_pixel_range(X, self.pixel_range, self)
         else:
             check_fitted_image_shape(X, self.input_shape_, self)
-        return X, y
+            check_pixel_range(X, self.pixel_range_, self)
+        return to_raw_pixels(X, self.pixel_range_), y
+
+    def _validate_sample_weight(self, X, y, sample_weight):
+        # scikeras' step (weights as floatx, samples of weight 0 left out) without
+        # its copy of X when no weight is 0; the weights are validated in fit.
+        sample_weight = np.asarray(sample_weight, dtype=keras.backend.floatx())
+        keep = sample_weight != 0
+        if keep.all():
+            return X, y, sample_weight
+        return X[keep], y[keep], sample_weight[keep]
 
     def _predict_raw(self, X, **kwargs):
         check_is_fitted(self, "model_")

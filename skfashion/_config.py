@@ -97,6 +97,6 @@ def fix_op_determinism_default():
     "Random ops require a seed to be set when determinism is enabled". Querying
     the flag once here fixes the default to what the user's environment says.
     """
-    from tensorflow.python.framework import config
+    from skfashion._compat import is_op_determinism_enabled
 
-    return config.is_op_determinism_enabled()
+    return is_op_determinism_enabled()

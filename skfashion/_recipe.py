@@ -24,6 +24,8 @@ import math
 import keras
 from keras import ops
 
+from skfashion._compat import learning_rate_schedule
+
 #: ``batch_size="auto"`` gives at least this many optimizer steps per epoch.
 MIN_STEPS_PER_EPOCH = 64
 
@@ -105,20 +107,8 @@ class BudgetCosine(keras.optimizers.schedules.LearningRateSchedule):
 
 
 def restart_schedule(optimizer, steps):
-    """Fit the optimizer's :class:`BudgetCosine`, if it has one, to ``steps`` steps.
-
-    Keras keeps the schedule in the optimizer's private ``_learning_rate`` (the
-    public ``learning_rate`` evaluates it); the reach is checked so that a Keras
-    that moves it fails here, loudly, instead of training at a learning rate of
-    zero after the first schedule.
-    """
-    if not hasattr(optimizer, "_learning_rate"):
-        raise RuntimeError(
-            f"{type(optimizer).__name__} has no _learning_rate attribute: this Keras "
-            f"version ({keras.__version__}) keeps its learning-rate schedule elsewhere, "
-            "and skfashion cannot restart the schedule for a new fit. Please report it."
-        )
-    schedule = optimizer._learning_rate
+    """Fit the optimizer's :class:`BudgetCosine`, if it has one, to ``steps`` steps."""
+    schedule = learning_rate_schedule(optimizer)
     if isinstance(schedule, BudgetCosine):
         schedule.restart(start=int(optimizer.iterations), total=steps)
 

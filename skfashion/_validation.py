@@ -1,7 +1,10 @@
 """The input contract shared by every skfashion estimator and transformer.
 
-Images come in one of three layouts and are always returned as a float32
-``(n_samples, height, width, channels)`` array of raw pixel values:
+Images come in one of three layouts and are always returned as a
+``(n_samples, height, width, channels)`` array, a view of the input where it can
+be (no copy of uint8 or float32 data, nor of a ``np.memmap``): uint8 and
+float32 images keep their dtype, any other dtype becomes float32. The model
+casts to float inside its own graph, batch by batch.
 
 * ``(n_samples, n_pixels)`` flat rows, e.g. ``(n, 784)`` for 28x28 images. A
   width that is a perfect square is read as a square gray image; any other width
@@ -9,8 +12,30 @@ Images come in one of three layouts and are always returned as a float32
 * ``(n_samples, height, width)`` gray images.
 * ``(n_samples, height, width, channels)`` channels-last images, 1 to 4 channels.
 
-Values are not rescaled here: each model scales inside its own graph.
+Pixel values: the pixel contract
+--------------------------------
+Every model scales raw ``[0, 255]`` pixels inside its own graph. A classifier's
+``pixel_range`` parameter says which range its images use:
+
+* ``"auto"`` (default): float images whose values all lie in [0, 1] at ``fit``
+  are read as [0, 1] images; anything else as [0, 255] pixels.
+* ``(0, 255)`` or ``(0, 1)``: stated; ``fit`` refuses images outside it.
+
+``fit`` stores the range as ``pixel_range_``, and [0, 1] images are multiplied
+by 255 (into a float32 array) before the model, at ``fit`` and at every
+``predict``, ``predict_proba`` and ``score``. At prediction time:
+
+* fitted on [0, 1]: images with a value outside [0, 1] (raw pixels, most
+  likely) are refused with a ``ValueError``;
+* fitted on [0, 255]: float images whose values all lie in [0, 1] (images
+  normalised by ``X / 255``, most likely) give a ``UserWarning``, as do values
+  outside [0, 255] (at ``fit`` too, with ``pixel_range="auto"``).
+
+The rules are applied by :func:`fit_pixel_range` and :func:`check_pixel_range`;
+the user guide's "Input" page states them for users.
 """
+
+import warnings
 
 import math
 import numbers
@@ -19,6 +44,13 @@ import numpy as np
 from sklearn.utils.validation import check_array
 
 MAX_CHANNELS = 4
+
+#: Image dtypes kept as they are (the model casts them in its graph); the first
+#: is the one any other dtype is converted to.
+KEPT_DTYPES = (np.float32, np.uint8)
+
+#: The values ``pixel_range`` accepts besides "auto".
+PIXEL_RANGES = ((0, 255), (0, 1))
 
 
 def _resolve_image_shape(image_shape, n_features):
@@ -57,7 +89,7 @@ def _resolve_image_shape(image_shape, n_features):
 
 
 def check_images(X, *, image_shape=None, estimator=None, input_name="X"):
-    """Validate images and return them as float32 ``(n, height, width, channels)``.
+    """Validate images and return them as ``(n, height, width, channels)``.
 
     Parameters
     ----------
@@ -74,7 +106,10 @@ def check_images(X, *, image_shape=None, estimator=None, input_name="X"):
 
     Returns
     -------
-    images : ndarray of shape (n_samples, height, width, channels), dtype float32
+    images : ndarray of shape (n_samples, height, width, channels)
+        dtype uint8 or float32: ``X`` itself or a view of it when ``X`` is a
+        uint8 or float32 array (of a ``np.memmap``: a view of its mapped file),
+        else a float32 copy.
     """
     if hasattr(X, "toarray") or hasattr(X, "tocsr"):
         raise TypeError(
@@ -83,7 +118,7 @@ def check_images(X, *, image_shape=None, estimator=None, input_name="X"):
         )
     X = check_array(
         X,
-        dtype=np.float32,
+        dtype=list(KEPT_DTYPES),
         allow_nd=True,
         ensure_all_finite=True,
         estimator=estimator,
@@ -127,6 +162,125 @@ def check_fitted_image_shape(X, fitted_shape, estimator):
             f"{X.shape[1:]}, but {name} was fitted on images of shape "
             f"{tuple(fitted_shape)} (height, width, channels)."
         )
+
+
+# ----------------------------------------------------------- pixel contract
+
+
+def _value_range(X):
+    """``(min, max)`` of ``X`` as Python numbers, without a copy."""
+    if X.size == 0:
+        return 0, 0
+    return X.min().item(), X.max().item()
+
+
+def _format_range(low, high):
+    return f"[{low:.4g}, {high:.4g}]"
+
+
+def fit_pixel_range(X, pixel_range, estimator):
+    """Return the pixel range of the training images ``X``, as ``fit`` stores it.
+
+    Parameters
+    ----------
+    X : ndarray
+        Training images (from :func:`check_images`).
+    pixel_range : "auto", (0, 255) or (0, 1)
+        The estimator's parameter (see the module docstring).
+    estimator : estimator instance
+        Named in messages.
+
+    Returns
+    -------
+    pixel_range_ : (0, 255) or (0, 1)
+
+    Raises
+    ------
+    ValueError
+        If ``pixel_range`` is none of the accepted values, or is stated and ``X``
+        has values outside it.
+    """
+    name = type(estimator).__name__
+    if isinstance(pixel_range, str) and pixel_range == "auto":
+        stated = None
+    else:
+        try:
+            stated = tuple(float(v) for v in pixel_range)
+        except (TypeError, ValueError):
+            stated = ()
+        if stated not in PIXEL_RANGES:
+            raise ValueError(
+                "pixel_range must be 'auto', (0, 255) or (0, 1). Received "
+                f"pixel_range={_short_repr(pixel_range)}."
+            )
+        stated = PIXEL_RANGES[PIXEL_RANGES.index(stated)]
+    if X.dtype == np.uint8 and stated != (0, 1):
+        return (0, 255)  # every uint8 value is a raw pixel
+    low, high = _value_range(X)
+    if stated is None:
+        if X.dtype.kind == "f" and X.size and 0 <= low and high <= 1:
+            return (0, 1)
+        if low < 0 or high > 255:
+            warnings.warn(
+                f"X has values in {_format_range(low, high)}, outside the pixel range "
+                f"[0, 255] that {name} reads them in (pixel_range='auto' found "
+                "values above 1): the model divides them by 255. Pass raw pixels "
+                "in [0, 255], or images scaled to [0, 1].",
+                UserWarning,
+                stacklevel=4,
+            )
+        return (0, 255)
+    if low < stated[0] or high > stated[1]:
+        raise ValueError(
+            f"X has values in {_format_range(low, high)}, outside the stated "
+            f"pixel_range={stated}. Pass images in {list(stated)}, or "
+            "pixel_range='auto' to read the range from the training images."
+        )
+    return stated
+
+
+def check_pixel_range(X, pixel_range_, estimator):
+    """Check images to predict on against the range seen in ``fit``.
+
+    Raises a ``ValueError`` for values outside [0, 1] when ``fit`` saw [0, 1]
+    images; warns for [0, 1]-looking float images, or values outside
+    [0, 255], when it saw [0, 255] pixels. See the module docstring.
+    """
+    name = type(estimator).__name__
+    if X.dtype == np.uint8 and pixel_range_ != (0, 1):
+        return
+    low, high = _value_range(X)
+    if pixel_range_ == (0, 1):
+        if low < 0 or high > 1:
+            raise ValueError(
+                f"X has values in {_format_range(low, high)}, but {name} was fitted "
+                "on images in [0, 1] (pixel_range_=(0, 1)). Scale X as the training "
+                "images were (X / 255 for raw pixels), or fit on raw pixels "
+                "(pixel_range=(0, 255))."
+            )
+        return
+    if X.dtype.kind == "f" and 0 <= low and 0 < high <= 1:
+        message = (
+            f"X has float values in {_format_range(low, high)}, but {name} was "
+            "fitted on raw pixels in [0, 255] (pixel_range_=(0, 255)): if these "
+            "are images scaled to [0, 1], predictions on them are meaningless. "
+            "Pass raw pixels (X * 255), or fit on [0, 1] images."
+        )
+    elif low < 0 or high > 255:
+        message = (
+            f"X has values in {_format_range(low, high)}, outside the pixel range "
+            f"[0, 255] {name} was fitted on (pixel_range_=(0, 255))."
+        )
+    else:
+        return
+    warnings.warn(message, UserWarning, stacklevel=4)
+
+
+def to_raw_pixels(X, pixel_range_):
+    """``X`` in [0, 255] for the model: ``X`` itself, or ``255 * X`` as float32."""
+    if pixel_range_ == (0, 1):
+        return np.multiply(X, np.float32(255), dtype=np.float32)
+    return X
 
 
 # ------------------------------------------------------- weights and splits

@@ -9,7 +9,10 @@ output row (column) of an image picks one input row (column), so the shift, the
 flip and the zero fill are all one 0/1 matrix per image and axis.
 """
 
+import numbers
+
 import keras
+import numpy as np
 from keras import layers, ops
 
 
@@ -53,12 +56,16 @@ class RandomShiftAndFlip(layers.Layer):
 
     def __init__(self, factor=0.1, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0 <= factor < 1:
+        if (
+            isinstance(factor, (bool, np.bool_))
+            or not isinstance(factor, numbers.Real)
+            or not 0 <= factor < 1
+        ):
             raise ValueError(
                 f"factor must be a float in [0, 1), the largest shift as a fraction "
                 f"of the image size. Received factor={factor!r}."
             )
-        self.factor = factor
+        self.factor = float(factor)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 

@@ -2,9 +2,8 @@
 
 import numbers
 
-from sklearn.utils._param_validation import Interval, StrOptions
-
 from skfashion._base import BaseImageClassifier
+from skfashion._compat import Interval, StrOptions
 from skfashion._docstrings import fill_doc
 from skfashion.architectures import build_cnn, build_lenet5
 
@@ -81,6 +80,8 @@ class CNNClassifier(BaseImageClassifier):
         ``(height, width)`` or ``(height, width, channels)`` of flat 2-D input
         (one entry may be -1); ``None`` reads ``n`` features as a square
         ``sqrt(n) x sqrt(n)`` gray image.
+    pixel_range : "auto", (0, 255) or (0, 1), default="auto"
+        Pixel range of the images, kept as ``pixel_range_`` (:ref:`pixel-range`).
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, augmentation and the validation
         split. An int gives bit-identical results on the same machine and
@@ -109,6 +110,8 @@ class CNNClassifier(BaseImageClassifier):
         Number of classes.
     input_shape_ : tuple of int
         ``(height, width, channels)`` of the training images.
+    pixel_range_ : (0, 255) or (0, 1)
+        Pixel range of the training images, and of those to predict on.
     n_features_in_ : int
         Pixel values per image (``height * width * channels``).
 
@@ -172,6 +175,7 @@ class CNNClassifier(BaseImageClassifier):
         validation_split=0.0,
         patience=5,
         image_shape=None,
+        pixel_range="auto",
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -201,6 +205,7 @@ class CNNClassifier(BaseImageClassifier):
             validation_split=validation_split,
             patience=patience,
             image_shape=image_shape,
+            pixel_range=pixel_range,
             random_state=random_state,
             verbose=verbose,
             warm_start=warm_start,
@@ -267,6 +272,8 @@ class LeNet5Classifier(BaseImageClassifier):
     image_shape : tuple of int or None, default=None
         ``(height, width)`` or ``(height, width, channels)`` of flat 2-D input;
         ``None`` reads ``n`` features as a square gray image.
+    pixel_range : "auto", (0, 255) or (0, 1), default="auto"
+        Pixel range of the images, kept as ``pixel_range_`` (:ref:`pixel-range`).
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling, augmentation and the validation split.
     verbose : int, default=0
@@ -293,6 +300,8 @@ class LeNet5Classifier(BaseImageClassifier):
         Number of classes.
     input_shape_ : tuple of int
         ``(height, width, channels)`` of the training images.
+    pixel_range_ : (0, 255) or (0, 1)
+        Pixel range of the training images, and of those to predict on.
     n_features_in_ : int
         Pixel values per image (``height * width * channels``).
 
@@ -337,6 +346,7 @@ class LeNet5Classifier(BaseImageClassifier):
         validation_split=0.0,
         patience=10,
         image_shape=None,
+        pixel_range="auto",
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -360,6 +370,7 @@ class LeNet5Classifier(BaseImageClassifier):
             validation_split=validation_split,
             patience=patience,
             image_shape=image_shape,
+            pixel_range=pixel_range,
             random_state=random_state,
             verbose=verbose,
             warm_start=warm_start,

@@ -9,20 +9,18 @@ scikit-learn classifier fed flat rows.
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._available_if import available_if
-from sklearn.utils._param_validation import (
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from skfashion._compat import (
     Interval,
     InvalidParameterError,
     Options,
     StrOptions,
-)
-from sklearn.utils.validation import (
     _check_feature_names_in,
-    check_is_fitted,
-    validate_data,
+    _fit_context,
 )
-
 from skfashion._validation import check_fitted_image_shape, check_images
 
 #: Interpolation methods accepted by ``keras.ops.image.resize``.

@@ -17,10 +17,10 @@ import keras
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import FunctionTransformer
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from skfashion._base import BaseImageClassifier
+from skfashion._compat import Interval, StrOptions
 from skfashion._validation import check_fitted_image_shape, check_images
 from skfashion.architectures import build_head
 from skfashion.backbones import BACKBONES, build_feature_extractor, check_input_size
@@ -320,6 +320,8 @@ class TransferClassifier(BaseImageClassifier):
         after ``patience // 2``); ``None`` disables both.
     image_shape : tuple of int or None, default=None
         Shape of flat 2-D input; ``None`` reads it as square gray images.
+    pixel_range : "auto", (0, 255) or (0, 1), default="auto"
+        Pixel range of the images, kept as ``pixel_range_`` (:ref:`pixel-range`).
     random_state : int, RandomState instance or None, default=None
         Seeds the head, the fine-tuning and the validation split.
     verbose : int, default=0
@@ -347,6 +349,8 @@ class TransferClassifier(BaseImageClassifier):
         Class labels.
     input_shape_ : tuple of int
         ``(height, width, channels)`` of the training images.
+    pixel_range_ : (0, 255) or (0, 1)
+        Pixel range of the training images, and of those to predict on.
     n_features_in_ : int
         Pixel values per image.
 
@@ -407,6 +411,7 @@ class TransferClassifier(BaseImageClassifier):
         validation_split=0.1,
         patience=5,
         image_shape=None,
+        pixel_range="auto",
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -433,6 +438,7 @@ class TransferClassifier(BaseImageClassifier):
             validation_split=validation_split,
             patience=patience,
             image_shape=image_shape,
+            pixel_range=pixel_range,
             random_state=random_state,
             verbose=verbose,
             warm_start=warm_start,
@@ -483,8 +489,6 @@ class TransferClassifier(BaseImageClassifier):
         return self
 
     def _fine_tune(self, X, y, sample_weight):
-        X, y = self._validate_data(X, y)
-        y = self.target_encoder_.transform(y)
         extractor = build_feature_extractor(
             self.input_shape_,
             backbone=self.backbone,
@@ -499,13 +503,15 @@ class TransferClassifier(BaseImageClassifier):
             if isinstance(layer, keras.layers.BatchNormalization):
                 layer.trainable = False
         model = keras.Model(extractor.input, self.model_(extractor.output), name="fine_tuned")
-        self.model_ = self._compile(model, self.fine_tune_learning_rate)
+        self.model_ = self._compile(model, float(self.fine_tune_learning_rate))
         self.feature_encoder_ = FunctionTransformer()
-        self._fit_keras_model(
+        # The path head training took (BaseImageClassifier.fit): the same input
+        # checks, weights, validation split and callbacks, on the whole network.
+        self._fit(
             X,
             y,
-            sample_weight=sample_weight,
+            sample_weight=self._training_weights(y, sample_weight),
             warm_start=True,
             epochs=self.fine_tune_epochs,
-            initial_epoch=len(self.history_["loss"]),
+            initial_epoch=self.current_epoch,
         )

@@ -1,5 +1,9 @@
 """Shared fixtures: small seeded synthetic images and the embedded real sample."""
 
+import random
+import threading
+from contextlib import contextmanager
+
 import numpy as np
 import pytest
 
@@ -23,6 +27,28 @@ def make_shapes(n_per_class=20, size=12, n_classes=3, seed=0):
         X[i, r : r + half, c : c + half] = rng.integers(200, 256, size=(half, half))
     order = rng.permutation(n)
     return X[order], y[order]
+
+
+@contextmanager
+def another_thread_drawing_from_random(interval=0.001):
+    """Run the block while another thread keeps drawing from Python's ``random``.
+
+    As a dask worker's own threads do: Keras used to seed unseeded layers from
+    that shared generator, so seeded fits there were not reproducible.
+    """
+    stop = threading.Event()
+
+    def draw():
+        while not stop.wait(interval):
+            random.random()
+
+    drawer = threading.Thread(target=draw, daemon=True)
+    drawer.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        drawer.join()
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ from sklearn.pipeline import make_pipeline
 
 from skfashion import CNNClassifier, ImageResizer, LeNet5Classifier
 from skfashion._base import STEPS_PER_EXECUTION
-from tests.conftest import make_shapes
+from tests.conftest import another_thread_drawing_from_random, make_shapes
 
 TINY = dict(epochs=2, batch_size=16, random_state=0)
 FACTORIES = {
@@ -197,26 +197,10 @@ def test_same_random_state_predicts_identically(name, shapes):
 
 
 def test_same_random_state_while_another_thread_draws_from_random(shapes):
-    # A dask worker's own threads draw from Python's global `random`, which Keras
-    # used to seed the layers: seeded fits there were not reproducible.
-    import random
-    import threading
-
     X, y = shapes
     quiet = FACTORIES["cnn"]().fit(X, y).predict_proba(X)
-    stop = threading.Event()
-
-    def draw():
-        while not stop.wait(0.001):
-            random.random()
-
-    drawer = threading.Thread(target=draw, daemon=True)
-    drawer.start()
-    try:
+    with another_thread_drawing_from_random():
         busy = FACTORIES["cnn"]().fit(X, y).predict_proba(X)
-    finally:
-        stop.set()
-        drawer.join()
     np.testing.assert_array_equal(busy, quiet)
 
 

@@ -10,6 +10,7 @@ from importlib import metadata
 import pytest
 
 from skfashion import _report
+from skfashion._compat import keras_file_utils
 from skfashion.cli import GRIDS, MODEL_NAMES, main
 
 pytest.importorskip("matplotlib", reason="the report's PNGs need the [plot] extra")
@@ -145,7 +146,7 @@ def test_run_failure_exits_1_with_the_reason(tmp_path, capsys):
 def test_missing_backbone_weights_stop_the_run_before_training(tmp_path, capsys,
                                                                 monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))  # no weights there
-    monkeypatch.setattr("keras.src.utils.file_utils.get_file", _offline_get_file)
+    monkeypatch.setattr(keras_file_utils(), "get_file", _offline_get_file)
     status = main(["compare", "--sample", "--models", "lenet5,transfer", "--backbone",
                    "vgg16", "--no-plots", "--out", str(tmp_path / "r")])
     assert status == 1

@@ -65,12 +65,12 @@ def test_a_seeded_fit_does_not_leave_op_determinism_on():
     # fit failed ("Random ops require a seed to be set ...").
     code = (
         "import skfashion\n"
-        "from tensorflow.python.framework import config\n"
+        "from skfashion._compat import is_op_determinism_enabled\n"
         "from tests.conftest import make_shapes\n"
         "X, y = make_shapes()\n"
         "params = dict(filters=(4,), convs_per_block=1, dense_units=8, epochs=1)\n"
         "skfashion.CNNClassifier(random_state=0, **params).fit(X, y)\n"
-        "assert not config.is_op_determinism_enabled()\n"
+        "assert not is_op_determinism_enabled()\n"
         "skfashion.CNNClassifier(**params).fit(X, y).predict(X)\n"
         "print('unseeded fit ok')\n"
     )

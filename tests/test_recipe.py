@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skfashion import CNNClassifier, LeNet5Classifier, TransferClassifier
+from skfashion._compat import learning_rate_schedule
 from skfashion._recipe import (
     MIN_AUTO_BATCH,
     MIN_STEPS_PER_EPOCH,
@@ -119,7 +120,7 @@ def test_schedule_spans_exactly_the_fit_and_restarts_on_warm_start(data):
     steps = 2 * math.ceil(len(y) / 32)
     assert int(est.model_.optimizer.iterations) == steps
     assert _lr_now(est) == pytest.approx(0.0, abs=1e-9)  # the schedule ended with the fit
-    schedule = est.model_.optimizer._learning_rate
+    schedule = learning_rate_schedule(est.model_.optimizer)
     assert float(schedule(steps // 2)) > 0
     est.set_params(warm_start=True, epochs=1).fit(X, y)
     # A new whole schedule over this call's steps, not the tail of the first one.

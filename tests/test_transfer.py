@@ -12,6 +12,7 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import make_pipeline
 
 from skfashion import BackboneFeatures, ImageResizer, TransferClassifier
+from skfashion._compat import keras_file_utils
 from skfashion.backbones import BACKBONES, build_backbone, build_feature_extractor
 from skfashion.backbones.layers import CAFFE_MEAN_BGR
 from skfashion.transfer import clear_feature_cache, feature_cache_info
@@ -79,7 +80,7 @@ def test_input_size_below_32_is_refused(shapes28):
 
 
 def test_offline_imagenet_download_fails_fast_with_a_helpful_message(monkeypatch, tmp_path):
-    from keras.src.utils import file_utils
+    file_utils = keras_file_utils()
 
     def offline(*args, **kwargs):
         raise Exception("URL fetch failure on https://example.invalid: [Errno -2] simulated")

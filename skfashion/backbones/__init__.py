@@ -24,12 +24,14 @@ ImageNet-trained weights are subject to ImageNet's terms of use (non-commercial
 research and educational purposes).
 """
 
+import numbers
 import os
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 
 import keras
+import numpy as np
 
 from skfashion.backbones.efficientnet_lite import build_efficientnet_lite0
 from skfashion.backbones.layers import BackbonePreprocessing, GrayToRGB
@@ -142,16 +144,29 @@ def keras_weights_dir():
     return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models"
 
 
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
 def check_input_size(input_size):
-    """Return ``input_size`` as a ``(height, width)`` tuple of ints >= 32."""
-    size = (input_size, input_size) if isinstance(input_size, int) else tuple(input_size)
-    if len(size) != 2 or not all(isinstance(s, int) and s >= MIN_INPUT_SIZE for s in size):
+    """Return ``input_size`` as a ``(height, width)`` tuple of Python ints >= 32.
+
+    Any integer type is accepted (NumPy integers from a parameter grid too).
+    """
+    if _is_int(input_size):
+        size = (input_size, input_size)
+    else:
+        try:
+            size = tuple(input_size)
+        except TypeError:
+            size = ()
+    if len(size) != 2 or not all(_is_int(s) and s >= MIN_INPUT_SIZE for s in size):
         raise ValueError(
             f"input_size must be an int or a (height, width) pair of ints >= "
             f"{MIN_INPUT_SIZE} (the smallest input the ImageNet backbones accept). "
             f"Received input_size={input_size!r}."
         )
-    return size
+    return tuple(int(s) for s in size)
 
 
 def build_backbone(name, *, weights="imagenet", input_size=(224, 224)):

@@ -1,0 +1,280 @@
+"""Every reach of skfashion into private parts of its dependencies, in one place.
+
+No other module imports a private path of TensorFlow, Keras, scikeras or
+scikit-learn: they import the names below. Each reach is guarded so that it
+fails loudly (an ``ImportError`` or ``RuntimeError`` naming the internal and the
+versions it was written against) instead of becoming a silent no-op, and each
+has a tripwire test in ``tests/test_compat.py`` that fails when the internal
+moves or stops having its effect. Written against scikit-learn 1.7 to 1.9,
+Keras 3.15, TensorFlow 2.21 and scikeras 0.13.
+
+================================================  =================================
+private reach                                     used for
+================================================  =================================
+``sklearn.utils._param_validation``               ``Interval``, ``StrOptions``,
+                                                  ``Options``,
+                                                  ``InvalidParameterError`` in
+                                                  ``_parameter_constraints``
+``sklearn.base._fit_context``                     ``ImageResizer.fit``
+``sklearn.utils.validation._check_feature_names_in``  ``ImageResizer.get_feature_names_out``
+``tensorflow.python.framework.ops._gradient_registry``  :func:`release_custom_gradients`
+``tensorflow.python.framework.config``            :func:`is_op_determinism_enabled`
+``keras.src.random.seed_generator.python_random``  :func:`private_default_seeds`
+``keras.src.utils.file_utils``                    :func:`keras_file_utils` (tests)
+``keras.optimizers.Optimizer._learning_rate``     :func:`learning_rate_schedule`
+scikeras underscore methods                       :data:`SCIKERAS_HOOKS`
+================================================  =================================
+
+``available_if`` has a public home (``sklearn.utils.metaestimators``) and is
+imported from there.
+"""
+
+import inspect
+import random
+from contextlib import contextmanager
+
+import sklearn
+
+_TESTED = (
+    "skfashion was written against scikit-learn 1.7-1.9, Keras 3.15, "
+    "TensorFlow 2.21 and scikeras 0.13"
+)
+
+# ----------------------------------------------------------------- scikit-learn
+
+try:
+    from sklearn.base import _fit_context
+    from sklearn.utils._param_validation import (
+        Interval,
+        InvalidParameterError,
+        Options,
+        StrOptions,
+    )
+    from sklearn.utils.validation import _check_feature_names_in
+except ImportError as exc:  # pragma: no cover - only on an untested scikit-learn
+    raise ImportError(
+        f"scikit-learn {sklearn.__version__} moved a private name skfashion uses "
+        f"({exc}); {_TESTED}. Install scikit-learn>=1.7,<1.10."
+    ) from exc
+
+# --------------------------------------------------------------------- scikeras
+
+#: The scikeras 0.13 internals :class:`skfashion._base.BaseImageClassifier`
+#: relies on, with the parameters it calls them with. Methods are overridden
+#: (``_initialize``, ``_fit_keras_model``, ``_validate_data``,
+#: ``_predict_raw``, ``_validate_sample_weight``) or called (``_fit``,
+#: ``_build_keras_model``, ``_initialize_callbacks``); the attributes
+#: ``_fit_callbacks``, ``_user_params`` and ``_random_state`` are read or
+#: swapped. :func:`check_scikeras` verifies them when skfashion is imported.
+SCIKERAS_HOOKS = {
+    "_initialize": ("self", "X", "y"),
+    "_fit": ("self", "X", "y", "sample_weight", "warm_start", "epochs", "initial_epoch"),
+    "_fit_keras_model": (
+        "self", "X", "y", "sample_weight", "warm_start", "epochs", "initial_epoch",
+    ),
+    "_validate_data": ("self", "X", "y", "reset", "y_numeric"),
+    "_validate_sample_weight": ("X", "y", "sample_weight"),
+    "_predict_raw": ("self", "X"),
+    "_build_keras_model": ("self",),
+    "_initialize_callbacks": ("self",),
+}  # fmt: skip
+
+#: Attributes scikeras sets and skfashion reads or swaps (see SCIKERAS_HOOKS).
+SCIKERAS_ATTRIBUTES = ("_fit_callbacks", "_random_state", "_user_params")
+
+
+def check_scikeras():
+    """Raise ``ImportError`` unless scikeras has the internals skfashion overrides.
+
+    Each name of :data:`SCIKERAS_HOOKS` must be a method of scikeras'
+    ``KerasClassifier`` whose leading parameters are the ones listed.
+    :mod:`skfashion._base` calls it when it is imported.
+    """
+    import scikeras
+    from scikeras.wrappers import BaseWrapper, KerasClassifier
+
+    for name, expected in SCIKERAS_HOOKS.items():
+        method = inspect.getattr_static(KerasClassifier, name, None)
+        if isinstance(method, staticmethod):
+            method = method.__func__
+        params = () if method is None else tuple(inspect.signature(method).parameters)
+        if params[: len(expected)] != expected:
+            raise ImportError(
+                f"scikeras {scikeras.__version__} changed the internal method "
+                f"KerasClassifier.{name} that skfashion overrides or calls: expected "
+                f"parameters {expected}, found {params or 'no such method'}; "
+                f"{_TESTED}. Install scikeras==0.13.0."
+            )
+    source = inspect.getsource(BaseWrapper)
+    missing = [name for name in SCIKERAS_ATTRIBUTES if f"self.{name}" not in source]
+    if missing:
+        raise ImportError(
+            f"scikeras {scikeras.__version__} no longer sets {missing}, which "
+            f"skfashion reads; {_TESTED}. Install scikeras==0.13.0."
+        )
+
+# ------------------------------------------------------------------- TensorFlow
+
+
+def gradient_registry():
+    """TensorFlow's global registry of gradient functions, as a dict.
+
+    Raises
+    ------
+    RuntimeError
+        If TensorFlow no longer keeps it at
+        ``tensorflow.python.framework.ops._gradient_registry._registry``.
+    """
+    from tensorflow.python.framework import ops
+
+    registry = getattr(getattr(ops, "_gradient_registry", None), "_registry", None)
+    if not isinstance(registry, dict):
+        import tensorflow
+
+        raise RuntimeError(
+            f"TensorFlow {tensorflow.__version__} no longer keeps its gradient "
+            "registry at tensorflow.python.framework.ops._gradient_registry._registry, "
+            "which skfashion prunes after each fit (else each fit leaks about 10 MB); "
+            f"{_TESTED}. Install tensorflow-cpu==2.21.*."
+        )
+    return registry
+
+
+@contextmanager
+def release_custom_gradients():
+    """Drop the gradient registrations that TensorFlow leaks while tracing.
+
+    In graph mode, every call of a ``tf.custom_gradient`` function (Keras uses
+    them in its losses) registers a new ``CustomGradient-<uid>`` in TensorFlow's
+    global gradient registry and never removes it. Each entry keeps its whole
+    traced graph alive: about 10 MB per fit, without bound over a grid search.
+    An entry is only used while the function that registered it is being traced,
+    so the entries added inside this block are removed when it ends. Keras
+    training is not thread-safe anyway; do not fit in several threads at once.
+    """
+    registry = gradient_registry()
+    before = set(registry)
+    try:
+        yield
+    finally:
+        for name in set(registry) - before:
+            if name.startswith("CustomGradient-"):
+                registry.pop(name, None)
+
+
+def is_op_determinism_enabled():
+    """TensorFlow's op-determinism flag (only its setter is public API)."""
+    from tensorflow.python.framework import config
+
+    return config.is_op_determinism_enabled()
+
+
+# ------------------------------------------------------------------------ Keras
+
+
+def keras_seed_generator():
+    """Keras' ``keras.src.random.seed_generator`` module, checked.
+
+    Raises
+    ------
+    RuntimeError
+        If the module no longer draws the seeds of unseeded layers from its
+        ``python_random`` attribute.
+    """
+    from keras.src.random import seed_generator
+
+    if not hasattr(seed_generator, "python_random"):
+        import keras
+
+        raise RuntimeError(
+            f"Keras {keras.__version__} no longer draws the seeds of unseeded layers "
+            "from keras.src.random.seed_generator.python_random, which skfashion "
+            f"replaces to keep seeded fits reproducible under threads; {_TESTED}. "
+            "Install keras==3.15.*."
+        )
+    return seed_generator
+
+
+@contextmanager
+def private_default_seeds(seed):
+    """Draw the seeds Keras gives unseeded layers from a generator of our own.
+
+    Keras seeds each initializer and dropout layer created without a seed from
+    Python's global ``random`` module. scikeras seeds that module with
+    ``random_state`` just before the model is built, but every thread of the
+    process shares it: the threads of a dask worker draw from it about once a
+    second, so the same seeded fit built other weights in a worker than in a
+    plain process, and differed from one run to the next. Inside this block
+    Keras draws from ``random.Random(seed)``, which no other thread sees and
+    which yields what the global generator seeded with ``seed`` yields when
+    nothing else draws from it, so seeded results are those of a quiet process.
+    Nothing changes when ``seed`` is None, or inside another such block.
+
+    The public route, a seed for every initializer and dropout layer in the
+    builders of :mod:`skfashion.architectures`, would make this reach
+    unnecessary.
+    """
+    seed_generator = keras_seed_generator()
+    shared = seed_generator.python_random
+    if seed is None or shared is not random:
+        yield
+        return
+    seed_generator.python_random = random.Random(seed)
+    try:
+        yield
+    finally:
+        seed_generator.python_random = shared
+
+
+def learning_rate_schedule(optimizer):
+    """The learning-rate schedule (or value) a Keras optimizer was built with.
+
+    Keras keeps it in the private ``_learning_rate``; the public
+    ``learning_rate`` evaluates a schedule at the current step instead.
+    :func:`skfashion._recipe.restart_schedule` needs the object itself.
+
+    Raises
+    ------
+    RuntimeError
+        If this Keras keeps the schedule elsewhere: skfashion could then not
+        restart it for a new fit, which would train at a learning rate of zero.
+    """
+    if not hasattr(optimizer, "_learning_rate"):
+        import keras
+
+        raise RuntimeError(
+            f"{type(optimizer).__name__} of Keras {keras.__version__} has no "
+            "_learning_rate attribute, where skfashion finds the learning-rate "
+            f"schedule to restart it for each fit; {_TESTED}. Install keras==3.15.*."
+        )
+    return optimizer._learning_rate
+
+
+def keras_file_utils():
+    """Keras' ``keras.src.utils.file_utils``, whose ``get_file`` downloads weights.
+
+    ``keras.applications`` calls ``file_utils.get_file`` through this module, so
+    a test that patches the attribute here makes every download fail offline.
+    """
+    from keras.src.utils import file_utils
+
+    return file_utils
+
+
+__all__ = [
+    "Interval",
+    "InvalidParameterError",
+    "Options",
+    "SCIKERAS_HOOKS",
+    "StrOptions",
+    "_check_feature_names_in",
+    "_fit_context",
+    "check_scikeras",
+    "gradient_registry",
+    "is_op_determinism_enabled",
+    "keras_file_utils",
+    "keras_seed_generator",
+    "learning_rate_schedule",
+    "private_default_seeds",
+    "release_custom_gradients",
+]
