@@ -141,7 +141,7 @@ def _child(spec):
     train_s = time.perf_counter() - start - off_clock[0]
     accuracy = float(clf.score(X_test, y_test))
     no_tta = None
-    if getattr(clf, "tta", False):
+    if getattr(clf, "tta", False) and clf._uses_tta():
         clf.set_params(tta=False)
         no_tta = float(clf.score(X_test, y_test))
     epochs = len(clf.history_["loss"])

@@ -541,11 +541,16 @@ class BaseImageClassifier(KerasClassifier):
             return X, y, sample_weight
         return X[keep], y[keep], sample_weight[keep]
 
+    def _uses_tta(self):
+        """Whether predictions average each image and its mirror image."""
+        tta = getattr(self, "tta", False)
+        return bool(getattr(self, "augment", False)) if tta == "auto" else bool(tta)
+
     def _predict_raw(self, X, **kwargs):
         check_is_fitted(self, "model_")
         kwargs.setdefault("batch_size", getattr(self, "batch_size_", None))
         with release_custom_gradients():
-            if not getattr(self, "tta", False):
+            if not self._uses_tta():
                 return super()._predict_raw(X, **kwargs)
             # Test-time augmentation: the mean of the image's and its mirror's.
             X = check_images(X, image_shape=self.image_shape, estimator=self)

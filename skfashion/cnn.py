@@ -58,10 +58,12 @@ class CNNClassifier(BaseImageClassifier):
     augment : bool, default=True
         Random whole-pixel shifts of up to 10 % and horizontal flips during
         training.
-    tta : bool, default=True
+    tta : bool or "auto", default="auto"
         Test-time augmentation: ``predict`` and ``predict_proba`` average the
         probabilities of each image and of its left-right mirror image (twice
-        the prediction cost).
+        the prediction cost). ``"auto"``: only when the network was trained on
+        mirror images too (``augment=True``); a network that never saw one
+        predicts worse with them.
     epochs : int, default=20
         Number of passes over the training data: the training budget. With a
         validation split and ``patience``, training may stop earlier.
@@ -148,7 +150,7 @@ class CNNClassifier(BaseImageClassifier):
         "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
         "dense_dropout": [Interval(numbers.Real, 0, 1, closed="left")],
         "augment": ["boolean"],
-        "tta": ["boolean"],
+        "tta": ["boolean", StrOptions({"auto"})],
     }
 
     def __init__(
@@ -164,7 +166,7 @@ class CNNClassifier(BaseImageClassifier):
         dropout=0.0,
         dense_dropout=0.5,
         augment=True,
-        tta=True,
+        tta="auto",
         epochs=EPOCHS_CNN,
         batch_size="auto",
         learning_rate=6e-3,
@@ -254,9 +256,10 @@ class LeNet5Classifier(BaseImageClassifier):
     augment : bool, default=True
         Random whole-pixel shifts of up to 10 % and horizontal flips during
         training.
-    tta : bool, default=True
+    tta : bool or "auto", default="auto"
         Test-time augmentation: predictions average each image and its
-        left-right mirror image.
+        left-right mirror image. ``"auto"``: only when the network was trained
+        on mirror images too (``augment=True``).
     epochs : int, default=30
         Number of passes over the training data: the training budget.
     batch_size : int or "auto", default="auto"
@@ -325,7 +328,7 @@ class LeNet5Classifier(BaseImageClassifier):
         "pooling": [StrOptions({"max", "avg"})],
         "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
         "augment": ["boolean"],
-        "tta": ["boolean"],
+        "tta": ["boolean", StrOptions({"auto"})],
     }
 
     def __init__(
@@ -335,7 +338,7 @@ class LeNet5Classifier(BaseImageClassifier):
         pooling="max",
         dropout=0.0,
         augment=True,
-        tta=True,
+        tta="auto",
         epochs=EPOCHS_LENET,
         batch_size="auto",
         learning_rate=1e-2,

@@ -166,7 +166,7 @@ def test_tta_averages_the_image_and_its_mirror(cls, data):
     X, y = data
     params = TINY_CNN if cls is CNNClassifier else dict(epochs=2, random_state=0)
     est = cls(**params).fit(X, y)
-    assert est.tta  # on by default
+    assert est.tta == "auto" and est.augment  # so on by default
     images = X[:20, :, :, None].astype("float32")
     plain = est.model_.predict(images, verbose=0)
     mirror = est.model_.predict(images[:, :, ::-1], verbose=0)
@@ -174,6 +174,16 @@ def test_tta_averages_the_image_and_its_mirror(cls, data):
     assert not np.allclose(plain, mirror)  # so the test can tell the two apart
     est.set_params(tta=False)
     np.testing.assert_allclose(est.predict_proba(X[:20]), plain, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("augment, tta, used", [
+    (True, "auto", True), (False, "auto", False), (False, True, True), (True, False, False),
+])
+def test_auto_tta_follows_the_flip_augmentation(data, augment, tta, used):
+    X, y = data
+    est = LeNet5Classifier(epochs=1, augment=augment, tta=tta, random_state=0).fit(X, y)
+    plain = est.model_.predict(X[:20, :, :, None].astype("float32"), verbose=0)
+    assert np.allclose(est.predict_proba(X[:20]), plain, rtol=1e-5, atol=1e-6) != used
 
 
 def test_tta_is_not_a_transfer_parameter():
