@@ -74,7 +74,7 @@ CONFIGS = {
     ),
     "lenet5-previous": (
         "LeNet5Classifier",
-        dict(_PREVIOUS_RECIPE, epochs=150, batch_size=256, patience=10),
+        dict(_PREVIOUS_RECIPE, augment=True, epochs=150, batch_size=256, patience=10),
     ),
 }
 
@@ -98,7 +98,10 @@ CNN_LEVERS = {
 }
 for _model, _cls in (("cnn", "CNNClassifier"), ("lenet5", "LeNet5Classifier")):
     for _lever, _params in {**LEVERS, **(CNN_LEVERS if _model == "cnn" else {})}.items():
-        CONFIGS[f"{_model}-no-{_lever}"] = (_cls, _params)
+        if not (_model == "lenet5" and _lever == "augment"):  # off by default there
+            CONFIGS[f"{_model}-no-{_lever}"] = (_cls, _params)
+#: LeNet-5 trains without augmentation by default; this row measures it with.
+CONFIGS["lenet5-with-augment"] = ("LeNet5Classifier", {"augment": True})
 
 
 def _child(spec):
@@ -202,7 +205,10 @@ def main(argv=None):
     if args.child:
         return _child(json.loads(args.child))
     if args.levers:
-        configs = [args.levers] + [c for c in CONFIGS if c.startswith(f"{args.levers}-no-")]
+        configs = [args.levers] + [
+            c for c in CONFIGS
+            if c.startswith((f"{args.levers}-no-", f"{args.levers}-with-"))
+        ]
     else:
         configs = [c.strip() for c in args.configs.split(",") if c.strip()]
     unknown = [c for c in configs if c not in CONFIGS]

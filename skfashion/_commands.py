@@ -20,6 +20,7 @@ from skfashion.cli import (
     SAMPLE_MAX_EPOCHS,
     SAMPLE_TEST_FRACTION,
     WRITE_UP,
+    FULL_RUN_NOTE,
     WRITE_UP_NOTE,
     CommandError,
 )
@@ -273,8 +274,12 @@ def compare(args, data, log, out):
     header = ["model", "test accuracy", "write-up", "epochs run", "training time",
               "parameters"]
     table = _report.markdown_table(header, rows)
-    print(f"{data.description}\n\n{table}\n\n{WRITE_UP_NOTE}", flush=True)
-    lines = _header("compare", args, data) + [table, "", WRITE_UP_NOTE, ""] + sections
+    notes = [WRITE_UP_NOTE] + ([FULL_RUN_NOTE] if args.quick else [])
+    print(f"{data.description}\n\n{table}\n\n" + "\n\n".join(notes), flush=True)
+    lines = _header("compare", args, data) + [table, ""]
+    for note in notes:
+        lines += [note, ""]
+    lines += sections
     _write_report(out, lines, {
         "command": "compare",
         "subset": data.subset,

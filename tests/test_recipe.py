@@ -164,7 +164,7 @@ def test_weight_decay_zero_is_plain_adam(data):
 @pytest.mark.parametrize("cls", [CNNClassifier, LeNet5Classifier])
 def test_tta_averages_the_image_and_its_mirror(cls, data):
     X, y = data
-    params = TINY_CNN if cls is CNNClassifier else dict(epochs=2, random_state=0)
+    params = TINY_CNN if cls is CNNClassifier else dict(epochs=2, augment=True, random_state=0)
     est = cls(**params).fit(X, y)
     assert est.tta == "auto" and est.augment  # so on by default
     images = X[:20, :, :, None].astype("float32")
