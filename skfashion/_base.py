@@ -235,6 +235,10 @@ class BaseImageClassifier(KerasClassifier):
         fine-tuning alike. Returns a new float64 array, or None when neither
         weight is set; the caller's ``sample_weight`` is never changed.
         """
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
         y = column_or_1d(check_array(y, ensure_2d=False, dtype=None, input_name="y"))
         check_classification_targets(y)
         sample_weight = check_sample_weight(sample_weight, y.shape[0])
@@ -548,7 +552,8 @@ class BaseImageClassifier(KerasClassifier):
 
     def _predict_raw(self, X, **kwargs):
         check_is_fitted(self, "model_")
-        kwargs.setdefault("batch_size", getattr(self, "batch_size_", None))
+        if "predict__batch_size" not in vars(self):  # a routed choice wins
+            kwargs.setdefault("batch_size", getattr(self, "batch_size_", None))
         with release_custom_gradients():
             if not self._uses_tta():
                 return super()._predict_raw(X, **kwargs)

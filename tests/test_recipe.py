@@ -207,3 +207,19 @@ def test_seeded_fits_are_identical_with_the_recipe(data):
     a = CNNClassifier(**TINY_CNN).fit(X, y).predict_proba(X)
     b = CNNClassifier(**TINY_CNN).fit(X, y).predict_proba(X)
     np.testing.assert_array_equal(a, b)
+
+
+def test_predict_batch_size_follows_fit_unless_routed(data, monkeypatch):
+    X, y = data
+    est = CNNClassifier(**TINY_CNN).fit(X, y)
+    seen = []
+    predict = type(est.model_).predict
+
+    def spy(model, *args, **kwargs):
+        seen.append(kwargs.get("batch_size"))
+        return predict(model, *args, **kwargs)
+
+    monkeypatch.setattr(type(est.model_), "predict", spy)
+    est.predict(X[:5])
+    est.set_params(predict__batch_size=7).predict(X[:5])
+    assert seen[0] == est.batch_size_ == 32 and seen[-1] == 7
