@@ -14,7 +14,7 @@ that fit, whatever ``epochs`` is. A 2-epoch fit is a finished short training,
 not the first 2 epochs of a long one, so short-budget scores rank candidates
 fairly.
 
-To stay within its run time budget (about 30 seconds on 2 CPU cores) the
+To stay within its run time budget (50 seconds measured on 2 CPU cores) the
 example searches 4 candidates with 2 folds on 2,000 images of the Fashion-MNIST
 training set, from 2 up to 8 epochs.
 """
