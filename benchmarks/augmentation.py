@@ -31,7 +31,6 @@ import statistics
 import time
 
 import keras
-import numpy as np
 import tensorflow as tf
 from keras import layers
 

@@ -39,7 +39,6 @@ relevant flags are printed with the table.
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import time

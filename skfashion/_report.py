@@ -16,33 +16,14 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
+from skfashion._files import atomic_write, umask
+
 
 def markdown_table(header, rows):
     """Return a Markdown table of ``rows`` (sequences of cells) under ``header``."""
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
     return "\n".join(lines)
-
-
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _atomic_write(path, write):
-    """Call ``write(file)`` on a temporary file, then rename it to ``path``."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private (0600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 #: What a report folder holds: a folder with anything else is never replaced.
@@ -81,7 +62,7 @@ def staged_folder(out):
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".new",
                                         dir=out.parent))
-        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private (0700)
+        os.chmod(staging, 0o777 & ~umask())  # mkdtemp makes it private (0700)
     except OSError as exc:
         raise ReportFolderError(
             f"--out {str(out)!r}: cannot write the report there ({exc}). Make the "
@@ -127,7 +108,7 @@ def _check_replaceable(out):
 
 def write_text(path, text):
     """Write ``text`` (UTF-8) to ``path`` atomically; return the path."""
-    return _atomic_write(path, lambda f: f.write(text.encode("utf-8")))
+    return atomic_write(path, lambda f: f.write(text.encode("utf-8")))
 
 
 def write_json(path, data):
@@ -141,7 +122,7 @@ def save_figure(fig, path, dpi=100):
     import matplotlib.pyplot as plt
 
     try:
-        return _atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=dpi))
+        return atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=dpi))
     finally:
         plt.close(fig)
 

@@ -10,17 +10,16 @@ This module never imports TensorFlow or Keras.
 """
 
 import collections
-import contextlib
 import http.client
 import importlib.util
 import os
-import tempfile
 import urllib.request
 from pathlib import Path
 
 import numpy as np
 from sklearn.utils import Bunch
 
+from skfashion._files import atomic_path, keras_home
 from skfashion._idx import IDXFileError, read_idx_file
 
 __all__ = [
@@ -374,8 +373,7 @@ def _search_locations(data_home=None):
         own = "$SKFASHION_DATA"
     else:
         own = "skfashion cache"
-    keras_home = os.environ.get("KERAS_HOME") or os.path.join("~", ".keras")
-    keras_dir = Path(os.path.expanduser(keras_home), "datasets", "fashion-mnist")
+    keras_dir = keras_home() / "datasets" / "fashion-mnist"
     return [
         (own, Path(get_data_home(data_home))),
         ("Keras cache", keras_dir),
@@ -559,9 +557,8 @@ def _download_one(url, folder, spec):
     corrupted file, and the temporary file is removed on any failure.
     """
     final = folder / (spec.name + ".gz")
-    fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
+    with atomic_path(final, suffix=".part") as tmp:
+        with open(tmp, "wb") as f:
             with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as response:
                 while chunk := response.read(1 << 20):
                     f.write(chunk)
@@ -572,11 +569,6 @@ def _download_one(url, folder, spec):
             advice="The download was discarded.",
             compressed=True,
         )
-        os.replace(tmp, final)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
     return final
 
 

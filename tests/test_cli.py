@@ -9,7 +9,7 @@ from importlib import metadata
 
 import pytest
 
-from skfashion import _report
+from skfashion import _files, _report
 from skfashion._compat import keras_file_utils
 from skfashion.cli import GRIDS, MODEL_NAMES, main
 
@@ -207,7 +207,7 @@ def test_atomic_write_leaves_nothing_half_written(tmp_path):
         raise RuntimeError("disk full")
 
     with pytest.raises(RuntimeError, match="disk full"):
-        _report._atomic_write(path, broken)
+        _files.atomic_write(path, broken)
     assert json.loads(path.read_text()) == {"a": 1}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results.json"]
 

@@ -23,7 +23,7 @@ import pytest
 from sklearn.utils import Bunch
 
 from skfashion import datasets
-from skfashion._idx import read_idx, write_idx
+from skfashion._idx import write_idx
 from skfashion.datasets import (
     CLASS_NAMES,
     SEARCH_ORDER,

@@ -25,7 +25,6 @@ research and educational purposes).
 """
 
 import numbers
-import os
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
@@ -33,6 +32,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from skfashion._files import keras_home
 from skfashion.backbones.efficientnet_lite import build_efficientnet_lite0
 from skfashion.backbones.layers import BackbonePreprocessing, GrayToRGB
 
@@ -141,7 +141,7 @@ def get_backbone_spec(name):
 
 def keras_weights_dir():
     """Folder where Keras caches downloaded weights (``$KERAS_HOME/models``)."""
-    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models"
+    return keras_home() / "models"
 
 
 def _is_int(value):

@@ -19,13 +19,13 @@ import hashlib
 import importlib.util
 import numbers
 import os
-import tempfile
 import warnings
 
 import keras
 import numpy as np
 from keras import layers
 
+from skfashion._files import atomic_path, keras_home
 from skfashion.backbones._torch_legacy import load_legacy_state_dict
 
 __all__ = ["build_efficientnet_lite0", "preprocess_input"]
@@ -300,10 +300,7 @@ def _set_torch_weights(model, state, source):
 
 
 def _cache_path():
-    keras_home = os.environ.get("KERAS_HOME") or os.path.join(
-        os.path.expanduser("~"), ".keras"
-    )
-    return os.path.join(keras_home, "models", CACHE_FILENAME)
+    return str(keras_home() / "models" / CACHE_FILENAME)
 
 
 def _find_shipped_weights():
@@ -335,41 +332,36 @@ def _check_sha256(path):
 
 
 def _write_cache(model, cache):
-    """Save the weights atomically: a temporary file in the same folder, renamed.
+    """Save the weights atomically (:func:`skfashion._files.atomic_path`).
 
-    ``os.replace`` replaces a symlink at ``cache`` itself, never its target. A
-    file that would not verify (another Keras or h5py version) is not kept.
+    A file that would not verify (another Keras or h5py version) is not kept.
     """
     folder = os.path.dirname(cache)
     try:
         os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(
-            prefix=".efficientnet_lite0_imagenet.", suffix=".weights.h5", dir=folder
-        )
-        os.close(fd)
+        with atomic_path(cache, suffix=".weights.h5") as tmp:
+            model.save_weights(tmp)
+            found = _sha256(tmp)
+            if found != CACHE_SHA256:
+                raise _UnverifiableCache(found)
     except OSError as exc:
         warnings.warn(
             f"Could not cache the converted ImageNet weights in {folder!r} ({exc}); "
             "they will be converted again next time.",
             stacklevel=3,
         )
-        return
-    try:
-        model.save_weights(tmp)
-        found = _sha256(tmp)
-        if found != CACHE_SHA256:
-            warnings.warn(
-                "This Keras/h5py version writes the converted EfficientNet-Lite0 "
-                f"weights with SHA-256 {found}, not the {CACHE_SHA256} this "
-                "release verifies: no cache is kept, and the shipped weights are "
-                "converted again (about a second) on each build.",
-                stacklevel=3,
-            )
-            return
-        os.replace(tmp, cache)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    except _UnverifiableCache as exc:
+        warnings.warn(
+            "This Keras/h5py version writes the converted EfficientNet-Lite0 "
+            f"weights with SHA-256 {exc}, not the {CACHE_SHA256} this "
+            "release verifies: no cache is kept, and the shipped weights are "
+            "converted again (about a second) on each build.",
+            stacklevel=3,
+        )
+
+
+class _UnverifiableCache(Exception):
+    """The converted weights this Keras writes do not hash to CACHE_SHA256."""
 
 
 def _verified_cache(cache):
