@@ -66,17 +66,6 @@ print(json.dumps({"vmhwm": status("VmHWM"), "anon": peak_anon[0],
 """
 
 
-def _cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
 def _prepare(folder, n_memmap):
     """Write the training images (and their tiling) as .npy files; return paths."""
     sys.path.insert(0, str(REPO))
@@ -154,7 +143,10 @@ def main(argv=None):
                     continue
                 rows.append((label, case, m["nbytes"], m["vmhwm"] - base["vmhwm"],
                              m["anon"] - base["anon"], m["seconds"]))
-    print(f"CPU: {_cpu_model()}, {os.cpu_count()} cores; Python {platform.python_version()}")
+    sys.path.insert(0, str(REPO))
+    from skfashion._report import cpu_description
+
+    print(f"CPU: {cpu_description()}; Python {platform.python_version()}")
     print("Peak memory of LeNet5Classifier(epochs=1).fit beyond a 1,000-image fit")
     header = ("code", "images", "uint8 MiB", "peak RSS MiB", "x uint8",
               "peak anon MiB", "x uint8", "fit s")

@@ -19,8 +19,9 @@ estimators share, so that every classifier trains through one path:
   the data size and a learning-rate schedule over the budget (see
   :mod:`skfashion._recipe`).
 * **Validation split and early stopping.** With ``validation_split > 0`` the
-  validation set is a stratified random split (Keras' ``validation_split``
-  takes the *last* rows, which are a single class in sorted data); training
+  validation set is a stratified random split of row indices (Keras'
+  ``validation_split`` takes the *last* rows, which are a single class in
+  sorted data); training
   stops after ``patience`` epochs without a better ``val_loss``, restoring the
   best weights, and ``lr_schedule="plateau"`` halves the learning rate after
   ``patience // 2`` such epochs.
@@ -30,8 +31,11 @@ estimators share, so that every classifier trains through one path:
   Python's global ``random``, which any other thread may draw from meanwhile
   (dask's worker threads do); the model is built with a private generator
   instead (see :func:`skfashion._compat.private_default_seeds`).
-* **Memory.** Keras' global state is cleared before each new model is built, so
-  a long grid search does not grow in memory.
+* **Memory.** The images reach Keras one batch at a time from the caller's own
+  array, in its own dtype (:mod:`skfashion._batches`): a fit needs no copy of
+  the data, and a ``np.memmap`` is read batch by batch. Keras' global state is
+  cleared before each new model is built, so a long grid search does not grow
+  in memory.
 """
 
 import numbers
@@ -40,7 +44,6 @@ import keras
 import numpy as np
 from scikeras.wrappers import BaseWrapper, KerasClassifier
 from sklearn.base import BaseEstimator
-from sklearn.model_selection import train_test_split
 from sklearn.utils import ClassifierTags
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
@@ -51,6 +54,7 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
+from skfashion._batches import ImageBatches, split_indices
 from skfashion._compat import (
     Interval,
     StrOptions,
@@ -71,7 +75,6 @@ from skfashion._validation import (
     check_images,
     check_pixel_range,
     check_sample_weight,
-    check_validation_split,
     fit_pixel_range,
     to_raw_pixels,
 )
@@ -428,43 +431,43 @@ class BaseImageClassifier(KerasClassifier):
         return self._compile(model, float(self.learning_rate))
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
-        extra_callbacks = []
-        if self.validation_split and "validation_data" not in kwargs:
-            X, y, sample_weight, validation_data = self._split_validation(X, y, sample_weight)
-            if validation_data is not None:
-                kwargs["validation_data"] = validation_data
-                if self.patience is not None:
-                    if self.lr_schedule == "plateau":
-                        extra_callbacks.append(
-                            keras.callbacks.ReduceLROnPlateau(
-                                monitor="val_loss",
-                                factor=0.5,
-                                patience=max(1, self.patience // 2),
-                            )
-                        )
-                    extra_callbacks.append(
-                        keras.callbacks.EarlyStopping(
-                            monitor="val_loss",
-                            patience=self.patience,
-                            restore_best_weights=True,
-                        )
-                    )
-        kwargs["validation_split"] = 0.0  # the split is made above, stratified
-        batch_size = kwargs.get("batch_size", self.batch_size)
+        # The data reach Keras as ImageBatches over the caller's array: only
+        # index arrays are split, filtered (weight 0) and shuffled.
+        train, val = split_indices(
+            y,
+            0 if "validation_data" in kwargs else self.validation_split,
+            sample_weight=sample_weight,
+            random_state=self._random_state,
+        )
+        batch_size = kwargs.pop("batch_size", self.batch_size)
         if batch_size == "auto":
-            batch_size = auto_batch_size(X.shape[0], self._max_auto_batch)
-        kwargs["batch_size"] = self.batch_size_ = int(batch_size)
+            batch_size = auto_batch_size(train.size, self._max_auto_batch)
+        self.batch_size_ = int(batch_size)
+        shuffle = kwargs.pop("shuffle", self._routed("fit").get("shuffle", self.shuffle))
+        batches = ImageBatches(
+            X, y, sample_weight, indices=train, batch_size=self.batch_size_,
+            shuffle=shuffle, seed=self._random_state,
+        )
+        extra_callbacks = []
+        if val is not None:
+            kwargs["validation_data"] = ImageBatches(
+                X, y, sample_weight, indices=val, batch_size=self.batch_size_
+            )
+            extra_callbacks = self._early_stopping_callbacks()
+        # Keras must neither split (the split is made above, stratified) nor
+        # shuffle (ImageBatches does) nor batch again.
+        kwargs.update(validation_split=0.0, shuffle=False, batch_size=None)
         # One whole learning-rate schedule over the steps of this call, also on
         # warm starts and partial_fit.
-        restart_schedule(self.model_.optimizer, epochs * -(-X.shape[0] // self.batch_size_))
+        restart_schedule(self.model_.optimizer, epochs * len(batches))
         user_callbacks = self._fit_callbacks
         self._fit_callbacks = [*user_callbacks, *extra_callbacks]
         try:
             with release_custom_gradients():
                 super()._fit_keras_model(
-                    X,
-                    y,
-                    sample_weight=sample_weight,
+                    batches,
+                    None,
+                    sample_weight=None,
                     warm_start=warm_start,
                     epochs=epochs,
                     initial_epoch=initial_epoch,
@@ -473,39 +476,23 @@ class BaseImageClassifier(KerasClassifier):
         finally:
             self._fit_callbacks = user_callbacks
 
-    def _split_validation(self, X, y, sample_weight):
-        """Hold out ``validation_split`` of the rows, stratified when possible.
-
-        Returns the training part and ``(X_val, y_val[, sample_weight_val])``,
-        or ``None`` for the latter when there are too few rows to hold any out.
-        A split that leaves a class out of either part is refused
-        (:func:`skfashion._validation.check_validation_split`).
-        """
-        check_validation_split(self.validation_split, y)
-        n_samples = X.shape[0]
-        n_val = int(np.ceil(self.validation_split * n_samples))
-        if n_val < 1 or n_samples - n_val < 1:
-            return X, y, sample_weight, None
-        _, counts = np.unique(y, return_counts=True)
-        stratify = (
-            y
-            if counts.min() >= 2 and min(n_val, n_samples - n_val) >= counts.size
-            else None
+    def _early_stopping_callbacks(self):
+        """Early stopping on ``val_loss`` and, for ``"plateau"``, the LR halving."""
+        if self.patience is None:
+            return []
+        callbacks = []
+        if self.lr_schedule == "plateau":
+            callbacks.append(
+                keras.callbacks.ReduceLROnPlateau(
+                    monitor="val_loss", factor=0.5, patience=max(1, self.patience // 2)
+                )
+            )
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor="val_loss", patience=self.patience, restore_best_weights=True
+            )
         )
-        train, val = train_test_split(
-            np.arange(n_samples),
-            test_size=n_val,
-            stratify=stratify,
-            random_state=self._random_state,
-        )
-        if sample_weight is None:
-            return X[train], y[train], None, (X[val], y[val])
-        return (
-            X[train],
-            y[train],
-            sample_weight[train],
-            (X[val], y[val], sample_weight[val]),
-        )
+        return callbacks
 
     # ------------------------------------------------------------ input checks
 
@@ -537,13 +524,10 @@ class BaseImageClassifier(KerasClassifier):
         return to_raw_pixels(X, self.pixel_range_), y
 
     def _validate_sample_weight(self, X, y, sample_weight):
-        # scikeras' step (weights as floatx, samples of weight 0 left out) without
-        # its copy of X when no weight is 0; the weights are validated in fit.
-        sample_weight = np.asarray(sample_weight, dtype=keras.backend.floatx())
-        keep = sample_weight != 0
-        if keep.all():
-            return X, y, sample_weight
-        return X[keep], y[keep], sample_weight[keep]
+        # scikeras drops the samples of weight 0 here, copying X; the weights
+        # were validated in fit, and _fit_keras_model leaves those rows out by
+        # index instead.
+        return X, y, np.asarray(sample_weight, dtype=keras.backend.floatx())
 
     def _uses_tta(self):
         """Whether predictions average each image and its mirror image."""
