@@ -34,7 +34,7 @@ import numpy as np
 
 from skfashion._files import keras_home
 from skfashion.backbones.efficientnet_lite import build_efficientnet_lite0
-from skfashion.backbones.layers import BackbonePreprocessing, GrayToRGB
+from skfashion.layers import BackbonePreprocessing, GrayToRGB
 
 __all__ = [
     "BACKBONES",
