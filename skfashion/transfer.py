@@ -23,7 +23,12 @@ from skfashion._base import BaseImageClassifier
 from skfashion._compat import Interval, StrOptions
 from skfashion._validation import check_fitted_image_shape, check_images
 from skfashion.architectures import build_head
-from skfashion.backbones import BACKBONES, build_feature_extractor, check_input_size
+from skfashion.backbones import (
+    BACKBONES,
+    MIN_INPUT_SIZE,
+    build_feature_extractor,
+    check_input_size,
+)
 
 #: Upper bound on the bytes of features kept in the per-process cache.
 FEATURE_CACHE_MAX_BYTES = 2 * 2**30
@@ -153,7 +158,11 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
     _parameter_constraints = {
         "backbone": [StrOptions(set(BACKBONES))],
         "weights": [StrOptions({"imagenet"}), str, Path, None],
-        "input_size": [Interval(numbers.Integral, 32, None, closed="left"), tuple, list],
+        "input_size": [
+            Interval(numbers.Integral, MIN_INPUT_SIZE, None, closed="left"),
+            tuple,
+            list,
+        ],
         "image_shape": [tuple, list, None],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "cache": ["boolean"],

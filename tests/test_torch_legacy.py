@@ -18,13 +18,13 @@ import numpy as np
 import pytest
 
 from skfashion.backbones import _torch_legacy
+from skfashion.backbones._lite0_weights import WEIGHTS_SHA256, _find_shipped_weights
 from skfashion.backbones._torch_legacy import (
     MAGIC_NUMBER,
     PROTOCOL_VERSION,
     LegacyStateDictError,
     load_legacy_state_dict,
 )
-from skfashion.backbones.efficientnet_lite import WEIGHTS_SHA256, _find_shipped_weights
 
 SHIPPED = _find_shipped_weights()
 
