@@ -15,7 +15,8 @@ row (column), so the shift, the flip and the zero fill are all one 0/1 matrix pe
 image and axis.
 
 :class:`GrayToRGB` and :class:`BackbonePreprocessing` adapt raw images to a
-pretrained backbone inside the graph (:func:`skfashion.backbones.build_feature_extractor`).
+pretrained backbone inside the graph
+(:func:`skfashion.backbones.build_feature_extractor`).
 """
 
 import numbers

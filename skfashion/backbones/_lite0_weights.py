@@ -249,5 +249,3 @@ def load_imagenet_weights(model):
     _check_sha256(source)
     _set_torch_weights(model, load_legacy_state_dict(source), source)
     _write_cache(model, cache)
-
-
