@@ -1,13 +1,13 @@
 """Cost of training-time augmentation on CPU: Keras' layers against RandomShiftAndFlip.
 
-The measurement behind LeNet-5's augmentation layer (see
-``skfashion.augmentation``). Three LeNet-5 models that differ only in what sits
-in front of :func:`skfashion.architectures.build_lenet5`'s network:
+The measurement behind LeNet-5's augmentation layer
+(:class:`skfashion.layers.RandomShiftAndFlip`). Three LeNet-5 models that differ
+only in what sits in front of :func:`skfashion.architectures.build_lenet5`'s network:
 
 * ``none``: no augmentation;
 * ``keras``: ``RandomTranslation(0.1, 0.1, fill_mode="constant")`` and
   ``RandomFlip("horizontal")``, what LeNet-5 used before (and the CNN still uses);
-* ``skfashion``: :class:`~skfashion.augmentation.RandomShiftAndFlip` ``(0.1)``.
+* ``skfashion``: :class:`~skfashion.layers.RandomShiftAndFlip` ``(0.1)``.
 
 For each it reports the augmentation alone (milliseconds per batch, the layers
 called in training mode inside one ``tf.function``) and training images/s of
@@ -37,7 +37,7 @@ from keras import layers
 from skfashion import load_fashion_mnist
 from skfashion._base import STEPS_PER_EXECUTION
 from skfashion.architectures import build_lenet5
-from skfashion.augmentation import RandomShiftAndFlip
+from skfashion.layers import RandomShiftAndFlip
 
 
 def augmentations(seed):

@@ -19,7 +19,7 @@ Configurations (``--configs``, comma-separated):
   release (constant Adam learning rate halved on plateau, early stopping on a
   10 % validation split, no label smoothing, no weight decay, no test-time
   augmentation; the CNN's VGG network with its dense layer). One difference:
-  the CNN's augmentation is now :class:`~skfashion.augmentation.RandomShiftAndFlip`
+  the CNN's augmentation is now :class:`~skfashion.layers.RandomShiftAndFlip`
   instead of Keras' ``RandomTranslation`` and ``RandomFlip``.
 * ``cnn-no-<lever>``, ``lenet5-no-<lever>``: the defaults with one lever of the
   recipe switched off (``LEVERS`` below), for each lever's contribution.

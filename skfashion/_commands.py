@@ -14,6 +14,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_validat
 from sklearn.model_selection import train_test_split
 
 from skfashion import _report
+from skfashion._feature_cache import extractor as _extractor
 from skfashion.cli import (
     GRIDS,
     QUICK_BUDGETS,
@@ -26,7 +27,7 @@ from skfashion.cli import (
 )
 from skfashion.cnn import CNNClassifier, LeNet5Classifier
 from skfashion.datasets import load_fashion_mnist
-from skfashion.transfer import BackboneFeatures, TransferClassifier, _extractor
+from skfashion.transfer import BackboneFeatures, TransferClassifier
 
 
 @dataclass

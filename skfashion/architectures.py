@@ -13,7 +13,7 @@ import numbers
 import keras
 from keras import layers
 
-from .augmentation import RandomShiftAndFlip
+from .layers import RandomShiftAndFlip
 
 #: LeNet-5 reads a 32x32 field, as in LeCun et al. (1998).
 LENET_FIELD = 32

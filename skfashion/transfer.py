@@ -2,103 +2,39 @@
 
 :class:`BackboneFeatures` turns images into pooled features of a pretrained
 backbone; :class:`TransferClassifier` trains a small head on those features and
-can then fine-tune the top of the backbone. With a frozen backbone the forward
-pass is by far the most expensive step, so features are cached per process,
-keyed by the backbone configuration and a hash of the images: a refit, a clone,
-or a grid search over head parameters reuses them.
+can then fine-tune the top of the backbone. Features are cached per process
+(:mod:`skfashion._feature_cache`): :func:`feature_cache_info` reports the cache
+and :func:`clear_feature_cache` empties it.
 """
 
 import numbers
-from collections import OrderedDict
 from pathlib import Path
 
-import joblib
 import keras
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.validation import check_is_fitted
 
+from skfashion import _feature_cache
 from skfashion._base import BaseImageClassifier
 from skfashion._compat import Interval, StrOptions
+from skfashion._feature_cache import clear_feature_cache, feature_cache_info
 from skfashion._validation import check_fitted_image_shape, check_images
 from skfashion.architectures import build_head
-from skfashion.backbones import BACKBONES, build_feature_extractor, check_input_size
+from skfashion.backbones import (
+    BACKBONES,
+    MIN_INPUT_SIZE,
+    build_feature_extractor,
+    check_input_size,
+)
 
-#: Upper bound on the bytes of features kept in the per-process cache.
-FEATURE_CACHE_MAX_BYTES = 2 * 2**30
-
-_EXTRACTORS = OrderedDict()  # configuration -> frozen keras.Model (a few at most)
-_FEATURES = OrderedDict()  # configuration + image hash -> read-only features
-_STATS = {"hits": 0, "misses": 0}
-
-
-def feature_cache_info():
-    """Return the feature cache's counters as a dict.
-
-    The cache lives in this process only; :func:`clear_feature_cache` empties it.
-
-    Returns
-    -------
-    info : dict
-        ``misses``: backbone forward passes over an array of images;
-        ``hits``: transforms answered from the cache; ``arrays`` and
-        ``bytes``: the number and total size of the feature arrays it holds now.
-
-    Examples
-    --------
-    >>> from skfashion import BackboneFeatures, load_fashion_mnist
-    >>> from skfashion.transfer import clear_feature_cache, feature_cache_info
-    >>> X, _ = load_fashion_mnist(subset="sample", return_X_y=True)
-    >>> clear_feature_cache()
-    >>> features = BackboneFeatures(weights=None).fit(X[:8])
-    >>> _ = features.transform(X[:8]), features.transform(X[:8])
-    >>> feature_cache_info()
-    {'hits': 1, 'misses': 1, 'arrays': 1, 'bytes': 40960}
-    """
-    return {
-        **_STATS,
-        "arrays": len(_FEATURES),
-        "bytes": sum(f.nbytes for f in _FEATURES.values()),
-    }
-
-
-def clear_feature_cache():
-    """Empty the feature cache and the built backbones, and reset the counters.
-
-    Frees the memory they hold; the next transform runs the backbone again.
-
-    Examples
-    --------
-    >>> from skfashion.transfer import clear_feature_cache, feature_cache_info
-    >>> clear_feature_cache()
-    >>> feature_cache_info()
-    {'hits': 0, 'misses': 0, 'arrays': 0, 'bytes': 0}
-    """
-    _FEATURES.clear()
-    _EXTRACTORS.clear()
-    _STATS.update(hits=0, misses=0)
-
-
-def _weights_key(weights):
-    if weights is None or weights == "imagenet":
-        return weights
-    path = Path(weights).resolve()
-    stat = path.stat()
-    return (str(path), stat.st_size, stat.st_mtime_ns)
-
-
-def _extractor(config):
-    if config not in _EXTRACTORS:
-        backbone, weights, input_size, input_shape = config
-        _EXTRACTORS[config] = build_feature_extractor(
-            input_shape, backbone=backbone, weights=weights, input_size=input_size
-        )
-        while len(_EXTRACTORS) > 2:
-            _EXTRACTORS.popitem(last=False)
-    _EXTRACTORS.move_to_end(config)
-    return _EXTRACTORS[config]
-
+__all__ = [
+    "BackboneFeatures",
+    "TransferClassifier",
+    "clear_feature_cache",
+    "feature_cache_info",
+]
 
 class BackboneFeatures(TransformerMixin, BaseEstimator):
     """Pooled features of a frozen pretrained backbone, as a transformer.
@@ -153,7 +89,11 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
     _parameter_constraints = {
         "backbone": [StrOptions(set(BACKBONES))],
         "weights": [StrOptions({"imagenet"}), str, Path, None],
-        "input_size": [Interval(numbers.Integral, 32, None, closed="left"), tuple, list],
+        "input_size": [
+            Interval(numbers.Integral, MIN_INPUT_SIZE, None, closed="left"),
+            tuple,
+            list,
+        ],
         "image_shape": [tuple, list, None],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "cache": ["boolean"],
@@ -179,7 +119,7 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
     def _config(self):
         return (
             self.backbone,
-            _weights_key(self.weights),
+            _feature_cache.weights_key(self.weights),
             check_input_size(self.input_size),
             tuple(self.input_shape_),
         )
@@ -203,7 +143,8 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
         X = check_images(X, image_shape=self.image_shape, estimator=self)
         self.input_shape_ = X.shape[1:]
         self.n_features_in_ = int(np.prod(self.input_shape_))
-        self.n_features_out_ = int(_extractor(self._config()).output_shape[-1])
+        extractor = _feature_cache.extractor(self._config())
+        self.n_features_out_ = int(extractor.output_shape[-1])
         return self
 
     def transform(self, X):
@@ -222,21 +163,9 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "n_features_out_")
         X = check_images(X, image_shape=self.image_shape, estimator=self)
         check_fitted_image_shape(X, self.input_shape_, self)
-        config = self._config()
-        key = (config, X.shape, joblib.hash(X)) if self.cache else None
-        if key in _FEATURES:
-            _STATS["hits"] += 1
-            _FEATURES.move_to_end(key)
-            return _FEATURES[key]
-        _STATS["misses"] += 1
-        features = _extractor(config).predict(X, batch_size=self.batch_size, verbose=0)
-        features = np.asarray(features, dtype=np.float32)
-        if key is not None and features.nbytes <= FEATURE_CACHE_MAX_BYTES:
-            features.setflags(write=False)
-            _FEATURES[key] = features
-            while sum(f.nbytes for f in _FEATURES.values()) > FEATURE_CACHE_MAX_BYTES:
-                _FEATURES.popitem(last=False)
-        return features
+        return _feature_cache.features(
+            self._config(), X, batch_size=self.batch_size, cache=self.cache
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skfashion import LeNet5Classifier
-from skfashion.augmentation import RandomShiftAndFlip
+from skfashion.layers import RandomShiftAndFlip
 
 
 def shifted(image, dy, dx, flip):

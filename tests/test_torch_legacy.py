@@ -18,13 +18,13 @@ import numpy as np
 import pytest
 
 from skfashion.backbones import _torch_legacy
+from skfashion.backbones._lite0_weights import WEIGHTS_SHA256, _find_shipped_weights
 from skfashion.backbones._torch_legacy import (
     MAGIC_NUMBER,
     PROTOCOL_VERSION,
     LegacyStateDictError,
     load_legacy_state_dict,
 )
-from skfashion.backbones.efficientnet_lite import WEIGHTS_SHA256, _find_shipped_weights
 
 SHIPPED = _find_shipped_weights()
 
@@ -117,13 +117,19 @@ def laughing_tuple_keys(levels=40, width=10):
 def run_isolated(path, timeout=60):
     """Load ``path`` in a fresh interpreter; return 'REFUSED <message>' or 'LOADED'.
 
-    The reader module is loaded from its file alone (numpy, no Keras), so each
-    run takes well under a second.
+    The reader modules are loaded from their files alone, under empty stand-ins
+    for the ``skfashion`` packages whose ``__init__`` would import Keras (numpy,
+    no Keras, no torch), so each run takes well under a second.
     """
+    backbones = Path(_torch_legacy.__file__).parent
     code = (
-        "import importlib.util, sys\n"
-        f"spec = importlib.util.spec_from_file_location('tl', {_torch_legacy.__file__!r})\n"
-        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
+        "import importlib, sys, types\n"
+        f"for name, folder in [('skfashion', {str(backbones.parent)!r}),\n"
+        f"                     ('skfashion.backbones', {str(backbones)!r})]:\n"
+        "    sys.modules[name] = types.ModuleType(name)\n"
+        "    sys.modules[name].__path__ = [folder]\n"
+        "m = importlib.import_module('skfashion.backbones._torch_legacy')\n"
+        "assert not {'keras', 'tensorflow', 'torch'} & set(sys.modules), 'heavy import'\n"
         "try:\n"
         "    m.load_legacy_state_dict(sys.argv[1])\n"
         "except m.LegacyStateDictError as exc:\n"

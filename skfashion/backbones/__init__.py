@@ -33,8 +33,12 @@ import keras
 import numpy as np
 
 from skfashion._files import keras_home
-from skfashion.backbones.efficientnet_lite import build_efficientnet_lite0
-from skfashion.backbones.layers import BackbonePreprocessing, GrayToRGB
+from skfashion.backbones._lite0_weights import CACHE_FILENAME as _LITE0_CACHE_FILENAME
+from skfashion.backbones.efficientnet_lite import (
+    MIN_INPUT_SIZE,
+    build_efficientnet_lite0,
+)
+from skfashion.layers import BackbonePreprocessing, GrayToRGB
 
 __all__ = [
     "BACKBONES",
@@ -44,9 +48,6 @@ __all__ = [
     "build_feature_extractor",
     "get_backbone_spec",
 ]
-
-#: Smallest input side every registered backbone accepts.
-MIN_INPUT_SIZE = 32
 
 _MOBILENET_ROWS = (96, 128, 160, 192, 224)
 
@@ -87,7 +88,7 @@ BACKBONES = {
             "efficientnet_lite0",
             "lite",
             "skfashion:efficientnet_lite.build_efficientnet_lite0",
-            "efficientnet_lite0_imagenet.weights.h5",
+            _LITE0_CACHE_FILENAME,
         ),
         BackboneSpec(
             "vgg16",

