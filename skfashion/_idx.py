@@ -19,7 +19,7 @@ code      numpy       meaning
 
 :func:`read_idx` parses an in-memory buffer; :func:`read_idx_file` reads a
 file, gzipped or not, straight into a (possibly preallocated) array while
-computing the md5 of the decompressed bytes, so a large file is decompressed
+computing the SHA-256 of the decompressed bytes, so a large file is decompressed
 once and never held twice in memory.
 """
 
@@ -256,18 +256,18 @@ class IDXFileError(ValueError):
 
     Attributes
     ----------
-    md5 : str or None
-        md5 of the file's whole decompressed content, or None when it cannot
-        be decompressed or was refused on its header alone.
+    sha256 : str or None
+        Hex SHA-256 of the file's whole decompressed content, or None when it
+        cannot be decompressed or was refused on its header alone.
     """
 
-    def __init__(self, message, md5=None):
+    def __init__(self, message, sha256=None):
         super().__init__(message)
-        self.md5 = md5
+        self.sha256 = sha256
 
 
 def read_idx_file(path, *, compressed=None, out=None):
-    """Read an IDX file, gzipped or not, and the md5 of its decompressed bytes.
+    """Read an IDX file, gzipped or not, and the SHA-256 of its decompressed bytes.
 
     Parameters
     ----------
@@ -283,14 +283,14 @@ def read_idx_file(path, *, compressed=None, out=None):
     -------
     array : ndarray
         ``out`` if given, else a new writable native-order array.
-    md5 : str
-        Hex md5 of the decompressed file, header included.
+    sha256 : str
+        Hex SHA-256 of the decompressed file, header included.
 
     Raises
     ------
     IDXFileError
         A ``ValueError`` naming the path, if the file cannot be decompressed
-        (truncated or corrupted gzip) or is not a valid IDX file. Its ``md5``
+        (truncated or corrupted gzip) or is not a valid IDX file. Its ``sha256``
         is that of the whole decompressed content when it can be computed; it
         is None when the file cannot be decompressed and when the header alone
         disagrees with ``out`` (the data are then not read at all).
@@ -305,7 +305,7 @@ def read_idx_file(path, *, compressed=None, out=None):
     path = os.fspath(path)
     if compressed is None:
         compressed = path.endswith(".gz")
-    hasher = hashlib.md5()
+    hasher = hashlib.sha256()
     try:
         with gzip.open(path, "rb") if compressed else open(path, "rb") as f:
             try:
@@ -317,7 +317,7 @@ def read_idx_file(path, *, compressed=None, out=None):
             except ValueError as exc:
                 for chunk in iter(lambda: f.read(_CHUNK), b""):
                     hasher.update(chunk)
-                raise IDXFileError(str(exc), md5=hasher.hexdigest()) from exc
+                raise IDXFileError(str(exc), sha256=hasher.hexdigest()) from exc
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise IDXFileError(f"{path}: cannot decompress it ({exc})") from exc
     except MemoryError as exc:

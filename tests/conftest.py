@@ -1,5 +1,6 @@
-"""Shared fixtures: small seeded synthetic images and the embedded real sample."""
+"""Shared fixtures: small seeded synthetic images, the embedded real sample, the real data."""
 
+import os
 import random
 import threading
 from contextlib import contextmanager
@@ -61,3 +62,42 @@ def shapes():
 def fashion_sample():
     """The embedded real sample: 1,000 Fashion-MNIST test images, 100 per class."""
     return load_fashion_mnist(subset="sample", return_X_y=True)
+
+
+REQUIRE_DATA = "SKFASHION_REQUIRE_DATA"
+
+
+def skip_or_fail(reason):
+    """Skip the test for lack of the real data, or fail it when ``$SKFASHION_REQUIRE_DATA=1``.
+
+    Contributors without the data installed see skips; CI installs the data and
+    sets the variable, so a lost data folder fails there instead of hiding.
+    """
+    if os.environ.get(REQUIRE_DATA) == "1":
+        pytest.fail(f"{reason} ({REQUIRE_DATA}=1: the real data are required)", pytrace=False)
+    pytest.skip(reason)
+
+
+def find_real_files():
+    """``{key: path}`` of the four real Fashion-MNIST files, or skip (or fail) the test.
+
+    They are looked for where :func:`~skfashion.load_fashion_mnist` looks, and
+    never downloaded.
+    """
+    from skfashion import _dataset_files
+
+    try:
+        hits = _dataset_files.locate(_dataset_files.CANONICAL, download_if_missing=False)
+    except FileNotFoundError as exc:
+        skip_or_fail(
+            f"the real Fashion-MNIST files are not installed ({str(exc).splitlines()[0]} "
+            "Install them with `apt-get install dataset-fashion-mnist`; see "
+            "docs/install.rst for other ways)"
+        )
+    return {key: hit.path for key, hit in hits.items()}
+
+
+@pytest.fixture(scope="session")
+def real_files():
+    """The real data files, ``{"train-images": path, ...}``; skips the test without them."""
+    return find_real_files()

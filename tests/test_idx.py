@@ -5,7 +5,6 @@ import hashlib
 import io
 import time
 import tracemalloc
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,7 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from skfashion._idx import IDXFileError, _read_idx_stream, read_idx, read_idx_file, write_idx
+from skfashion._idx import (
+    IDXFileError,
+    _read_idx_stream,
+    read_idx,
+    read_idx_file,
+    write_idx,
+)
 
 IDX_DTYPES = {
     0x08: np.dtype("u1"),
@@ -23,7 +28,6 @@ IDX_DTYPES = {
     0x0D: np.dtype(">f4"),
     0x0E: np.dtype(">f8"),
 }
-DEBIAN_TEST_LABELS = Path("/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz")
 
 
 def _dtypes():
@@ -92,11 +96,10 @@ def test_known_bytes():
     assert f.dtype == np.float32 and f.dtype.isnative and f[0] == 1.5
 
 
-def test_real_labels_header():
-    # The real file must be installed (Debian package dataset-fashion-mnist).
-    assert DEBIAN_TEST_LABELS.is_file(), "apt-get install dataset-fashion-mnist"
-    raw = gzip.decompress(DEBIAN_TEST_LABELS.read_bytes())
-    labels = read_idx(raw, name=str(DEBIAN_TEST_LABELS))
+def test_real_labels_header(real_files):
+    path = real_files["test-labels"]
+    raw = gzip.decompress(path.read_bytes())
+    labels = read_idx(raw, name=str(path))
     assert labels.shape == (10_000,) and labels.dtype == np.uint8
     np.testing.assert_array_equal(labels[:5], [9, 2, 1, 1, 6])
     assert write_idx(labels) == raw
@@ -164,26 +167,26 @@ def test_stream_into_out():
 def test_read_idx_file(tmp_path):
     a = np.arange(60, dtype=">f8").reshape(3, 4, 5)
     raw = write_idx(a)
-    md5 = hashlib.md5(raw).hexdigest()
+    sha256 = hashlib.sha256(raw).hexdigest()
     (tmp_path / "a.gz").write_bytes(gzip.compress(raw))
     (tmp_path / "a").write_bytes(raw)
     (tmp_path / "a.bin").write_bytes(gzip.compress(raw))
     for path, compressed in (("a.gz", None), ("a", None), ("a.bin", True)):
         array, found = read_idx_file(tmp_path / path, compressed=compressed)
         np.testing.assert_array_equal(array, a)
-        assert found == md5 and array.dtype.isnative
+        assert found == sha256 and array.dtype.isnative
 
-    # Truncated gzip: not decompressible, md5 unknown.
+    # Truncated gzip: not decompressible, checksum unknown.
     (tmp_path / "t.gz").write_bytes(gzip.compress(raw)[:-30])
     with pytest.raises(IDXFileError, match=r"t\.gz: cannot decompress") as exc_info:
         read_idx_file(tmp_path / "t.gz")
-    assert exc_info.value.md5 is None and isinstance(exc_info.value, ValueError)
+    assert exc_info.value.sha256 is None and isinstance(exc_info.value, ValueError)
 
-    # Too long: the md5 found is that of the whole content.
+    # Too long: the checksum found is that of the whole content.
     (tmp_path / "long").write_bytes(raw + b"xyz")
     with pytest.raises(IDXFileError, match="too long") as exc_info:
         read_idx_file(tmp_path / "long")
-    assert exc_info.value.md5 == hashlib.md5(raw + b"xyz").hexdigest()
+    assert exc_info.value.sha256 == hashlib.sha256(raw + b"xyz").hexdigest()
 
 
 # --------------------------------------------------------------------------
@@ -230,7 +233,7 @@ def test_huge_header_in_a_small_file_is_truncated_not_allocated(tmp_path, shape)
     assert isinstance(error, IDXFileError), error
     assert str(path) in str(error) and "truncated" in str(error)
     assert "found 1000" in str(error)
-    assert error.md5 == hashlib.md5(header + bytes(1000)).hexdigest()
+    assert error.sha256 == hashlib.sha256(header + bytes(1000)).hexdigest()
     assert peak < 16 * 2**20
 
 
@@ -247,7 +250,7 @@ def test_header_of_another_shape_is_refused_before_reading_the_data(tmp_path):
     assert isinstance(error, IDXFileError), error
     assert str(path) in str(error)
     assert "shape (2147483648,)" in str(error) and "expected shape (10000,)" in str(error)
-    assert error.md5 is None  # not computed: the data were not read
+    assert error.sha256 is None  # not computed: the data were not read
     assert peak < 16 * 2**20
     assert elapsed < 1.0, f"took {elapsed:.1f} s: the data were read"
 

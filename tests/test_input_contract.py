@@ -100,12 +100,9 @@ def test_values_outside_every_pixel_range_are_warned_about_at_fit(shapes):
         LeNet5Classifier(**TINY).fit(X / 127.5 - 1, y)
 
 
-def test_real_unit_images_score_as_raw_pixels():
+def test_real_unit_images_score_as_raw_pixels(real_files):
     """The issue's case: [0, 1] images used to score 56 % against 75 % for raw."""
-    try:
-        X, y = load_fashion_mnist("train", download_if_missing=False, return_X_y=True)
-    except OSError as exc:
-        pytest.skip(f"the Fashion-MNIST training files are not installed: {exc}")
+    X, y = load_fashion_mnist("train", download_if_missing=False, return_X_y=True)
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, train_size=3000, test_size=1000, stratify=y, random_state=0
     )

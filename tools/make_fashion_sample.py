@@ -11,9 +11,9 @@ script again gives the same bytes) plus the MIT licence of the data:
 
 The test split is read with ``load_fashion_mnist(subset="test",
 download_if_missing=False)``, i.e. from any verified local copy (e.g. the
-Debian package ``dataset-fashion-mnist``). The script prints the md5 of the
-decompressed sample files: record them in ``_FILES`` in
-``skfashion/datasets.py``.
+Debian package ``dataset-fashion-mnist``). The script prints the SHA-256 of the
+decompressed sample files: record them in ``FILES`` in
+``skfashion/_dataset_files.py``.
 
 Usage::
 
@@ -92,7 +92,7 @@ def main(argv=None):
         raw = write_idx(array)
         path = args.out_dir / f"fashion-mnist-sample-{kind}-ubyte.gz"
         path.write_bytes(gzip.compress(raw, compresslevel=9, mtime=0))
-        print(f"{path}: md5 of decompressed bytes {hashlib.md5(raw).hexdigest()}")
+        print(f"{path}: SHA-256 of decompressed bytes {hashlib.sha256(raw).hexdigest()}")
     (args.out_dir / "FASHION-MNIST-LICENSE.txt").write_text(
         LICENSE.format(per_class=PER_CLASS, total=10 * PER_CLASS)
     )
