@@ -54,7 +54,7 @@ def test_import_skfashion_imports_no_tensorflow_numpy_or_sklearn():
 
 
 @pytest.mark.parametrize("module", [
-    "skfashion.cli", "skfashion.backbones", "skfashion._config",
+    "skfashion._grids", "skfashion.cli", "skfashion.backbones", "skfashion._config",
 ])
 def test_parser_modules_import_no_tensorflow_numpy_or_sklearn(module):
     imported, _ = _imported_by(f"import {module}")
