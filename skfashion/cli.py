@@ -17,9 +17,10 @@ Sub-commands (``skfashion <command> --help`` lists every option):
 The default is the full run on the 60,000 training and 10,000 test images.
 ``--quick`` gives each model a short budget
 (:data:`skfashion._grids.QUICK_BUDGETS`: LeNet-5 the 60,000 training images,
-the CNN and the transfer model a stratified subset, a few epochs each; about
-three minutes for ``compare`` on 2 CPU cores); ``--sample`` uses the 1,000
-images shipped in the package (70 % to train, 30 % to test), for smoke tests. Both are labelled SUBSET in everything they write.
+the CNN and the transfer model a stratified subset, a few epochs each; how long
+that takes is in docs/cli.rst); ``--sample`` uses the 1,000 images shipped in
+the package (70 % to train, 30 % to test), for smoke tests. Both are labelled
+SUBSET in everything they write.
 
 Progress goes to stderr (``--quiet`` silences it); the results table goes to
 stdout. Exit status: 0 on success, 2 for bad arguments, 1 when the run fails
