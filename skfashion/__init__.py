@@ -35,7 +35,16 @@ _SUBMODULES = (
     "transfer",
 )
 
-__all__ = sorted(_PUBLIC)
+# A literal list, for the tools that read it without importing skfashion.
+__all__ = [
+    "BackboneFeatures",
+    "CLASS_NAMES",
+    "CNNClassifier",
+    "ImageResizer",
+    "LeNet5Classifier",
+    "TransferClassifier",
+    "load_fashion_mnist",
+]
 
 
 def __getattr__(name):
