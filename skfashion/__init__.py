@@ -1,18 +1,41 @@
-"""skfashion: deep image classifiers as scikit-learn estimators."""
+"""skfashion: deep image classifiers as scikit-learn estimators.
 
-from skfashion import _config
+``import skfashion`` is cheap: it imports neither TensorFlow nor NumPy. The
+public names below are loaded on first access (PEP 562 module ``__getattr__``);
+TensorFlow loads, with skfashion's settings (:mod:`skfashion._config`), when
+the first module that needs it is imported.
+"""
 
-_config.import_tensorflow()
-_config.quiet_tensorflow()
-_config.fix_op_determinism_default()
-
-from skfashion.cnn import CNNClassifier, LeNet5Classifier  # noqa: E402
-from skfashion.datasets import CLASS_NAMES, load_fashion_mnist  # noqa: E402
-from skfashion.preprocessing import ImageResizer  # noqa: E402
-from skfashion.transfer import BackboneFeatures, TransferClassifier  # noqa: E402
+from skfashion import _config  # noqa: F401  (TensorFlow's env defaults, before any import of it)
 
 __version__ = "0.1.0.dev0"
 
+#: Each public name, and the module it is imported from on first access.
+_PUBLIC = {
+    "BackboneFeatures": "skfashion.transfer",
+    "CLASS_NAMES": "skfashion.datasets",
+    "CNNClassifier": "skfashion.cnn",
+    "ImageResizer": "skfashion.preprocessing",
+    "LeNet5Classifier": "skfashion.cnn",
+    "TransferClassifier": "skfashion.transfer",
+    "load_fashion_mnist": "skfashion.datasets",
+}
+
+#: Submodules reachable as attributes of ``skfashion`` without importing them
+#: first, as in scikit-learn (``cli`` is not one: nothing imports it).
+_SUBMODULES = (
+    "architectures",
+    "augmentation",
+    "backbones",
+    "cnn",
+    "datasets",
+    "parallel",
+    "plotting",
+    "preprocessing",
+    "transfer",
+)
+
+# A literal list, for the tools that read it without importing skfashion.
 __all__ = [
     "BackboneFeatures",
     "CLASS_NAMES",
@@ -22,3 +45,20 @@ __all__ = [
     "TransferClassifier",
     "load_fashion_mnist",
 ]
+
+
+def __getattr__(name):
+    import importlib
+
+    if name in _PUBLIC:
+        value = getattr(importlib.import_module(_PUBLIC[name]), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f"{__name__}.{name}")
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *__all__, *_SUBMODULES})

@@ -40,6 +40,10 @@ estimators share, so that every classifier trains through one path:
 
 import numbers
 
+from skfashion import _config
+
+_config.load_tensorflow()  # skfashion's TensorFlow settings, before Keras imports it
+
 import keras
 import numpy as np
 from scikeras.wrappers import BaseWrapper, KerasClassifier

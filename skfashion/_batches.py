@@ -11,6 +11,10 @@ never loaded whole.
 
 import math
 
+from skfashion import _config
+
+_config.load_tensorflow()  # skfashion's TensorFlow settings, before Keras imports it
+
 import keras
 import numpy as np
 from sklearn.model_selection import train_test_split

@@ -1,4 +1,9 @@
-"""The work behind the ``skfashion`` command's sub-commands (see :mod:`skfashion.cli`)."""
+"""The work behind the ``skfashion`` command's sub-commands.
+
+:mod:`skfashion.cli` parses the arguments and imports this module only then;
+the data it runs on (models, budgets, grids, the write-ups' figures) is in
+:mod:`skfashion._grids`.
+"""
 
 import contextlib
 import sys
@@ -6,28 +11,39 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from skfashion import _config
+
+_config.load_tensorflow()  # skfashion's TensorFlow settings, before Keras imports it
+
 import keras
 import numpy as np
 from sklearn.base import clone
 from sklearn.metrics import accuracy_score
-from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_validate
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import (
+    GridSearchCV,
+    StratifiedKFold,
+    cross_validate,
+    train_test_split,
+)
 
 from skfashion import _report
 from skfashion._feature_cache import extractor as _extractor
-from skfashion.cli import (
+from skfashion._grids import (
+    FULL_RUN_NOTE,
     GRIDS,
     QUICK_BUDGETS,
     SAMPLE_MAX_EPOCHS,
     SAMPLE_TEST_FRACTION,
     WRITE_UP,
-    FULL_RUN_NOTE,
     WRITE_UP_NOTE,
-    CommandError,
 )
 from skfashion.cnn import CNNClassifier, LeNet5Classifier
 from skfashion.datasets import load_fashion_mnist
 from skfashion.transfer import BackboneFeatures, TransferClassifier
+
+
+class CommandError(Exception):
+    """A run that cannot go on; its message is printed, the exit status is 1."""
 
 
 @dataclass

@@ -1,7 +1,9 @@
 """Process-wide TensorFlow settings that must be made before TensorFlow is imported.
 
-skfashion imports this module first. Every setting uses ``os.environ.setdefault``
-so a value the user exported before importing skfashion always wins:
+``import skfashion`` imports this module, which only sets two environment
+variable defaults (cheap; TensorFlow is not imported). Every setting uses
+``os.environ.setdefault`` so a value the user exported before importing
+skfashion always wins:
 
 * ``TF_CPP_MIN_LOG_LEVEL=3`` silences TensorFlow's C++ start-up log lines.
 * ``TF_ENABLE_ONEDNN_OPTS=1`` turns on oneDNN kernels, which TensorFlow enables
@@ -9,6 +11,11 @@ so a value the user exported before importing skfashion always wins:
   faster. Opt out with ``TF_ENABLE_ONEDNN_OPTS=0``.
 
 Neither takes effect if TensorFlow was imported before skfashion.
+
+TensorFlow itself is imported by :func:`load_tensorflow`, which every skfashion
+module that imports Keras or TensorFlow calls first (before ``import keras``),
+so the first TensorFlow import drops its start-up noise, its loggers are set
+to ERROR and the op-determinism default is fixed, whichever module comes first.
 
 The other CPU settings were measured with ``benchmarks/cpu_settings.py`` and
 left where that put them: TensorFlow's default thread pools (as many intra-op
@@ -24,7 +31,6 @@ would otherwise leave behind (see there).
 import os
 import re
 import sys
-import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
@@ -50,6 +56,8 @@ def import_tensorflow():
         import tensorflow
 
         return tensorflow
+    import tempfile
+
     sys.stderr.flush()
     saved_fd = os.dup(2)
     with tempfile.TemporaryFile() as captured:
@@ -100,3 +108,24 @@ def fix_op_determinism_default():
     from skfashion._compat import is_op_determinism_enabled
 
     return is_op_determinism_enabled()
+
+
+_loaded = False
+
+
+def load_tensorflow():
+    """Import TensorFlow with skfashion's settings, once; return the module.
+
+    The first call imports TensorFlow through :func:`import_tensorflow`, then
+    runs :func:`quiet_tensorflow` and :func:`fix_op_determinism_default`; later
+    calls only return the module. Every skfashion module that imports Keras or
+    TensorFlow at top level calls this before it does (``import skfashion``
+    does not: TensorFlow loads when an estimator module is first imported).
+    """
+    global _loaded
+    tensorflow = import_tensorflow()
+    if not _loaded:
+        quiet_tensorflow()
+        fix_op_determinism_default()
+        _loaded = True
+    return tensorflow

@@ -21,6 +21,10 @@ still be saved, pickled and loaded.
 
 import math
 
+from skfashion import _config
+
+_config.load_tensorflow()  # skfashion's TensorFlow settings, before Keras imports it
+
 import keras
 from keras import ops
 

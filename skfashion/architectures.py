@@ -10,6 +10,10 @@ result; nothing here trains or holds state.
 
 import numbers
 
+from skfashion import _config
+
+_config.load_tensorflow()  # skfashion's TensorFlow settings, before Keras imports it
+
 import keras
 from keras import layers
 

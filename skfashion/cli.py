@@ -11,19 +11,24 @@ Sub-commands (``skfashion <command> --help`` lists every option):
     Stratified k-fold cross-validation of one model (10 folds by default): mean
     ± std, a per-fold plot.
 ``tune``
-    ``GridSearchCV`` over the small documented grid of one model (:data:`GRIDS`),
-    then the best model's test accuracy.
+    ``GridSearchCV`` over the small documented grid of one model
+    (:data:`skfashion._grids.GRIDS`), then the best model's test accuracy.
 
 The default is the full run on the 60,000 training and 10,000 test images.
-``--quick`` gives each model a short budget (:data:`QUICK_BUDGETS`: LeNet-5
-the 60,000 training images, the CNN and the transfer model a stratified subset,
-a few epochs each; about three minutes for ``compare`` on 2 CPU cores);
-``--sample`` uses the 1,000 images shipped in the package (70 % to train, 30 %
-to test), for smoke tests. Both are labelled SUBSET in everything they write.
+``--quick`` gives each model a short budget
+(:data:`skfashion._grids.QUICK_BUDGETS`: LeNet-5 the 60,000 training images,
+the CNN and the transfer model a stratified subset, a few epochs each; how long
+that takes is in docs/cli.rst); ``--sample`` uses the 1,000 images shipped in
+the package (70 % to train, 30 % to test), for smoke tests. Both are labelled
+SUBSET in everything they write.
 
 Progress goes to stderr (``--quiet`` silences it); the results table goes to
 stdout. Exit status: 0 on success, 2 for bad arguments, 1 when the run fails
 (missing data, unknown backbone weights, ...), with the reason on stderr.
+
+This module only parses and dispatches: the work is in :mod:`skfashion._commands`,
+imported once the arguments are parsed, so that ``--help``, ``--version`` and
+argument errors import neither TensorFlow nor NumPy. Nothing imports this module.
 """
 
 import argparse
@@ -31,54 +36,7 @@ import sys
 from pathlib import Path
 
 from skfashion import __version__
-
-#: Models of the comparison, by command-line name.
-MODEL_NAMES = ("cnn", "lenet5", "transfer")
-
-#: The original write-ups' figures, next to which ours are printed.
-WRITE_UP = {
-    "cnn": "92.07 % (test)",
-    "lenet5": "89.82 % (validation)",
-    "transfer": "92.04 % (VGG16 at 32x32, test)",
-}
-WRITE_UP_NOTE = (
-    "The write-ups' other transfer runs: ResNet152V2 72.31 %; EfficientNetB1 and "
-    "VGG16 10 % (one class predicted for every image: EfficientNet was fed [0, 1] "
-    "pixels instead of [0, 255]). skfashion applies each backbone's own "
-    "preprocessing inside the model, on raw pixels."
-)
-
-#: What a full run of ``skfashion compare`` (no ``--quick``) reached with the
-#: defaults, said in every ``--quick`` report (measured as docs/performance.rst says).
-FULL_RUN_NOTE = (
-    "A full run (all 60,000 training images, each model's default budget) reached "
-    "on 2 CPU cores: cnn 93.58 % in 731 s, lenet5 91.25 % in 62 s, transfer (frozen, "
-    "96x96) 90.39 % in 123 s, or 93.86 % fine-tuned in 3,202 s."
-)
-
-#: The grids ``skfashion tune`` searches, per model.
-GRIDS = {
-    "lenet5": {"learning_rate": [3e-3, 1e-2], "weight_decay": [5e-4, 5e-3]},
-    "cnn": {"filters": [(24, 48, 96), (32, 64, 128)], "label_smoothing": [0.0, 0.1]},
-    "transfer": {"head_units": [(128,), (256,)], "dropout": [0.2, 0.5]},
-}
-
-#: ``--quick``: (training images, epochs) per model; ``None`` is all 60,000.
-#: LeNet-5 trains at about 20,000 images/s on 2 CPU cores, so it gets them all.
-QUICK_BUDGETS = {"cnn": (12_000, 8), "lenet5": (None, 15), "transfer": (12_000, 5)}
-
-#: Largest number of epochs of a ``--sample`` run (smoke tests).
-SAMPLE_MAX_EPOCHS = 5
-
-#: Default input size of the transfer model: frozen EfficientNet-Lite0 scored
-#: 90.39 % at 96x96 and 82.78 % at 32x32 on the full data (benchmarks/transfer_full.py).
-TRANSFER_INPUT_SIZE = 96
-SAMPLE_TEST_FRACTION = 0.3
-
-
-class CommandError(Exception):
-    """A run that cannot go on; its message is printed, the exit status is 1."""
-
+from skfashion._grids import MODEL_NAMES, QUICK_BUDGETS, TRANSFER_INPUT_SIZE
 
 # --------------------------------------------------------------------- parser
 
@@ -203,7 +161,7 @@ def main(argv=None):
 
     try:
         _commands.run(args)
-    except (CommandError, FileNotFoundError, ValueError, OSError) as exc:
+    except (_commands.CommandError, FileNotFoundError, ValueError, OSError) as exc:
         print(f"skfashion {args.command}: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

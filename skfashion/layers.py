@@ -21,6 +21,10 @@ pretrained backbone inside the graph
 
 import numbers
 
+from skfashion import _config
+
+_config.load_tensorflow()  # skfashion's TensorFlow settings, before Keras imports it
+
 import keras
 import numpy as np
 from keras import layers, ops

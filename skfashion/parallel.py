@@ -76,7 +76,7 @@ def tensorflow_threads():
     >>> tensorflow_threads()["TF_ENABLE_ONEDNN_OPTS"]
     '1'
     """
-    threading = _config.import_tensorflow().config.threading
+    threading = _config.load_tensorflow().config.threading
     return {
         "intra_op": threading.get_intra_op_parallelism_threads(),
         "inter_op": threading.get_inter_op_parallelism_threads(),
@@ -99,7 +99,7 @@ def set_tensorflow_threads(n_threads):
         Threads of each of TensorFlow's two pools.
     """
     n_threads = _check_n_threads(n_threads)
-    threading = _config.import_tensorflow().config.threading
+    threading = _config.load_tensorflow().config.threading
     fix = f"Start the worker with the environment of skfashion.parallel.worker_env({n_threads})."
     for name in THREAD_VARIABLES:
         if os.environ.get(name, str(n_threads)) != str(n_threads):

@@ -10,6 +10,10 @@ and :func:`clear_feature_cache` empties it.
 import numbers
 from pathlib import Path
 
+from skfashion import _config
+
+_config.load_tensorflow()  # skfashion's TensorFlow settings, before Keras imports it
+
 import keras
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -389,6 +393,7 @@ class TransferClassifier(BaseImageClassifier):
             n_classes,
             units=self.head_units,
             dropout=self.dropout,
+            seed=seed,
         )
 
     def fit(self, X, y, sample_weight=None, **kwargs):

@@ -11,7 +11,8 @@ import pytest
 
 from skfashion import _files, _report
 from skfashion._compat import keras_file_utils
-from skfashion.cli import GRIDS, MODEL_NAMES, main
+from skfashion._grids import GRIDS, MODEL_NAMES, WRITE_UP
+from skfashion.cli import main
 
 pytest.importorskip("matplotlib", reason="the report's PNGs need the [plot] extra")
 
@@ -171,8 +172,6 @@ def test_console_script_and_version(capsys):
 
 
 def test_every_model_has_a_grid_and_a_write_up():
-    from skfashion.cli import WRITE_UP
-
     assert set(GRIDS) == set(WRITE_UP) == set(MODEL_NAMES)
 
 

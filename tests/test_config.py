@@ -17,7 +17,9 @@ def _run(code, **env):
 def test_import_prints_no_tensorflow_noise_and_keeps_user_warnings():
     code = (
         "import warnings, sys\n"
-        "import skfashion, keras\n"
+        "import skfashion\n"
+        "skfashion.CNNClassifier  # the first estimator loads TensorFlow\n"
+        "import keras\n"
         "keras.ops.convert_to_tensor([1.0]) + 1\n"
         "warnings.warn('the user warning')\n"
         "print('stderr after import', file=sys.stderr)\n"

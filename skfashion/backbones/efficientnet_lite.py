@@ -18,19 +18,19 @@ ImageNet-trained weights carry ImageNet's non-commercial terms-of-use caveat
 import numbers
 import os
 
+from skfashion import _config
+
+_config.load_tensorflow()  # skfashion's TensorFlow settings, before Keras imports it
+
 import keras
 import numpy as np
 from keras import layers
 
+from skfashion.backbones import MIN_INPUT_SIZE
 from skfashion.backbones._lite0_weights import load_imagenet_weights
 from skfashion.layers import LITE_MEAN, LITE_STD
 
 __all__ = ["build_efficientnet_lite0", "preprocess_input"]
-
-#: Smallest input side: five stride-2 stages take 32 pixels down to 1. The
-#: registry (:mod:`skfashion.backbones`) uses it for every backbone:
-#: keras.applications' ImageNet models have the same floor.
-MIN_INPUT_SIZE = 32
 
 #: BatchNorm settings of the reference (TensorFlow momentum; PyTorch's is 1 - 0.99).
 BN_MOMENTUM = 0.99

