@@ -29,8 +29,8 @@ estimators share, so that every classifier trains through one path:
   the probabilities of each image and its left-right mirror image.
 * **Seeds under threads.** Keras seeds every layer built without a seed from
   Python's global ``random``, which any other thread may draw from meanwhile
-  (dask's worker threads do); the model is built with a private generator
-  instead (see :func:`skfashion._compat.private_default_seeds`).
+  (dask's worker threads do); the builders of :mod:`skfashion.architectures`
+  therefore give every random layer a seed of its own, drawn from ``seed``.
 * **Memory.** The images reach Keras one batch at a time from the caller's own
   array, in its own dtype (:mod:`skfashion._batches`): a fit needs no copy of
   the data, and a ``np.memmap`` is read batch by batch. Keras' global state is
@@ -63,7 +63,6 @@ from skfashion._compat import (
     Interval,
     StrOptions,
     check_scikeras,
-    private_default_seeds,
     release_custom_gradients,
 )
 from skfashion._recipe import (
@@ -426,12 +425,11 @@ class BaseImageClassifier(KerasClassifier):
         return X, y
 
     def _keras_build_fn(self):
-        with private_default_seeds(self._random_state):
-            model = self._build_architecture(
-                input_shape=self.input_shape_,
-                n_classes=self.n_classes_,
-                seed=self._random_state,
-            )
+        model = self._build_architecture(
+            input_shape=self.input_shape_,
+            n_classes=self.n_classes_,
+            seed=self._random_state,
+        )
         return self._compile(model, float(self.learning_rate))
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):

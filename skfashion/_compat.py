@@ -19,7 +19,6 @@ private reach                                     used for
 ``sklearn.utils.validation._check_feature_names_in``  ``ImageResizer.get_feature_names_out``
 ``tensorflow.python.framework.ops._gradient_registry``  :func:`release_custom_gradients`
 ``tensorflow.python.framework.config``            :func:`is_op_determinism_enabled`
-``keras.src.random.seed_generator.python_random``  :func:`private_default_seeds`
 ``keras.src.utils.file_utils``                    :func:`keras_file_utils` (tests)
 ``keras.optimizers.Optimizer._learning_rate``     :func:`learning_rate_schedule`
 scikeras underscore methods                       :data:`SCIKERAS_HOOKS`
@@ -30,7 +29,6 @@ imported from there.
 """
 
 import inspect
-import random
 from contextlib import contextmanager
 
 import sklearn
@@ -172,60 +170,6 @@ def is_op_determinism_enabled():
 # ------------------------------------------------------------------------ Keras
 
 
-def keras_seed_generator():
-    """Keras' ``keras.src.random.seed_generator`` module, checked.
-
-    Raises
-    ------
-    RuntimeError
-        If the module no longer draws the seeds of unseeded layers from its
-        ``python_random`` attribute.
-    """
-    from keras.src.random import seed_generator
-
-    if not hasattr(seed_generator, "python_random"):
-        import keras
-
-        raise RuntimeError(
-            f"Keras {keras.__version__} no longer draws the seeds of unseeded layers "
-            "from keras.src.random.seed_generator.python_random, which skfashion "
-            f"replaces to keep seeded fits reproducible under threads; {_TESTED}. "
-            "Install keras==3.15.*."
-        )
-    return seed_generator
-
-
-@contextmanager
-def private_default_seeds(seed):
-    """Draw the seeds Keras gives unseeded layers from a generator of our own.
-
-    Keras seeds each initializer and dropout layer created without a seed from
-    Python's global ``random`` module. scikeras seeds that module with
-    ``random_state`` just before the model is built, but every thread of the
-    process shares it: the threads of a dask worker draw from it about once a
-    second, so the same seeded fit built other weights in a worker than in a
-    plain process, and differed from one run to the next. Inside this block
-    Keras draws from ``random.Random(seed)``, which no other thread sees and
-    which yields what the global generator seeded with ``seed`` yields when
-    nothing else draws from it, so seeded results are those of a quiet process.
-    Nothing changes when ``seed`` is None, or inside another such block.
-
-    The public route, a seed for every initializer and dropout layer in the
-    builders of :mod:`skfashion.architectures`, would make this reach
-    unnecessary.
-    """
-    seed_generator = keras_seed_generator()
-    shared = seed_generator.python_random
-    if seed is None or shared is not random:
-        yield
-        return
-    seed_generator.python_random = random.Random(seed)
-    try:
-        yield
-    finally:
-        seed_generator.python_random = shared
-
-
 def learning_rate_schedule(optimizer):
     """The learning-rate schedule (or value) a Keras optimizer was built with.
 
@@ -273,8 +217,6 @@ __all__ = [
     "gradient_registry",
     "is_op_determinism_enabled",
     "keras_file_utils",
-    "keras_seed_generator",
     "learning_rate_schedule",
-    "private_default_seeds",
     "release_custom_gradients",
 ]

@@ -9,6 +9,7 @@ result; nothing here trains or holds state.
 """
 
 import numbers
+import random
 
 from skfashion import _config
 
@@ -45,26 +46,51 @@ def _check_rate(name, value):
         raise ValueError(f"{name} must be a float in [0, 1). Received {name}={value!r}.")
 
 
+class _Seeds:
+    """The seeds of one model's random layers, one per layer in build order.
+
+    ``_Seeds(seed)()`` gives the next seed: None when ``seed`` is None (Keras
+    then seeds the layer itself), else what Keras' own draw
+    (``random.randint(1, 10**9)``) gives from a generator seeded with ``seed``,
+    so a seeded model has the weights it had when Keras drew the seeds from a
+    freshly seeded global generator, without sharing that generator with other
+    threads.
+    """
+
+    def __init__(self, seed):
+        self._random = None if seed is None else random.Random(int(seed))
+
+    def __call__(self):
+        return None if self._random is None else self._random.randint(1, int(1e9))
+
+    def initializer(self):
+        """Keras' default kernel initializer (Glorot uniform), seeded."""
+        return keras.initializers.GlorotUniform(seed=self())
+
+
 def _inputs(input_shape):
     """Input layer and scaling to [0, 1]."""
     inputs = keras.Input(shape=tuple(input_shape), name="images")
     return inputs, layers.Rescaling(1.0 / 255.0, name="rescale")(inputs)
 
 
-def _conv_bn_relu(x, filters, kernel_size, *, name, strides=1):
+def _conv_bn_relu(x, filters, kernel_size, *, seeds, name, strides=1):
     x = layers.Conv2D(
-        filters, kernel_size, strides=strides, padding="same", use_bias=False, name=name
+        filters, kernel_size, strides=strides, padding="same", use_bias=False,
+        kernel_initializer=seeds.initializer(), name=name,
     )(x)
     x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"{name}_bn")(x)
     return layers.Activation("relu", name=f"{name}_relu")(x)
 
 
-def _dense_block(x, units, *, dropout, name):
-    x = layers.Dense(units, use_bias=False, name=f"{name}_dense")(x)
+def _dense_block(x, units, *, dropout, seeds, name):
+    x = layers.Dense(
+        units, use_bias=False, kernel_initializer=seeds.initializer(), name=f"{name}_dense"
+    )(x)
     x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"{name}_bn")(x)
     x = layers.Activation("relu", name=f"{name}_relu")(x)
     if dropout:
-        x = layers.Dropout(dropout, name=f"{name}_dropout")(x)
+        x = layers.Dropout(dropout, seed=seeds(), name=f"{name}_dropout")(x)
     return x
 
 
@@ -125,7 +151,7 @@ def build_cnn(
         Dropout rate after each dense layer.
     augment : bool, default=False
         Add random whole-pixel shifts (up to 10 %) and horizontal flips, active
-        in training only (:class:`~skfashion.augmentation.RandomShiftAndFlip`).
+        in training only (:class:`~skfashion.layers.RandomShiftAndFlip`).
     seed : int or None, default=None
         Seed of the augmentation layer.
 
@@ -150,32 +176,39 @@ def build_cnn(
     _check_rate("dropout", dropout)
     _check_rate("dense_dropout", dense_dropout)
 
+    seeds = _Seeds(seed)
     inputs, x = _inputs(input_shape)
     if augment:
         # Active only during training: whole-pixel shifts of up to 10 % and
         # left-right flips, both label-preserving for clothing.
         x = RandomShiftAndFlip(0.1, seed=seed, name="random_shift_flip")(x)
     if stem_stride is not None:
-        x = _conv_bn_relu(x, filters[0], kernel_size, strides=stem_stride, name="stem")
+        x = _conv_bn_relu(
+            x, filters[0], kernel_size, strides=stem_stride, seeds=seeds, name="stem"
+        )
     for block, n_filters in enumerate(filters, start=1):
         if residual and x.shape[-1] != n_filters:
-            x = _conv_bn_relu(x, n_filters, kernel_size, name=f"block{block}_project")
+            x = _conv_bn_relu(
+                x, n_filters, kernel_size, seeds=seeds, name=f"block{block}_project"
+            )
         shortcut = x
         for conv in range(1, convs_per_block + 1):
-            x = _conv_bn_relu(x, n_filters, kernel_size, name=f"block{block}_conv{conv}")
+            x = _conv_bn_relu(
+                x, n_filters, kernel_size, seeds=seeds, name=f"block{block}_conv{conv}"
+            )
         if residual:
             x = layers.Add(name=f"block{block}_add")([shortcut, x])
         if not (global_pool and block == len(filters)):
             x = layers.MaxPooling2D(2, padding="same", name=f"block{block}_pool")(x)
         if dropout:
-            x = layers.Dropout(dropout, name=f"block{block}_dropout")(x)
+            x = layers.Dropout(dropout, seed=seeds(), name=f"block{block}_dropout")(x)
     if global_pool:
         x = layers.GlobalAveragePooling2D(name="global_pool")(x)
     else:
         x = layers.Flatten(name="flatten")(x)
     for i, units in enumerate(dense_units, start=1):
-        x = _dense_block(x, units, dropout=dense_dropout, name=f"fc{i}")
-    outputs = layers.Dense(n_classes, activation="softmax", name="predictions")(x)
+        x = _dense_block(x, units, dropout=dense_dropout, seeds=seeds, name=f"fc{i}")
+    outputs = _predictions(x, n_classes, seeds)
     return keras.Model(inputs, outputs, name="cnn")
 
 
@@ -223,7 +256,7 @@ def build_lenet5(
         Dropout rate after the two hidden dense layers.
     augment : bool, default=False
         Add random whole-pixel shifts (up to 10 %) and horizontal flips, active
-        in training only (:class:`~skfashion.augmentation.RandomShiftAndFlip`).
+        in training only (:class:`~skfashion.layers.RandomShiftAndFlip`).
     seed : int or None, default=None
         Seed of the augmentation layer.
 
@@ -254,26 +287,33 @@ def build_lenet5(
     _check_rate("dropout", dropout)
     pool = pools[pooling]
 
+    seeds = _Seeds(seed)
     inputs, x = _inputs(input_shape)
     if augment:
         # Keras' RandomTranslation + RandomFlip are a large part of a LeNet-5
         # training step on CPU; whole-pixel shifts by matrix products are cheap.
         x = RandomShiftAndFlip(0.1, seed=seed, name="random_shift_flip")(x)
     x = _to_lenet_field(x, input_shape)
-    x = layers.Conv2D(6, 5, activation=activation, name="c1")(x)
+    x = layers.Conv2D(
+        6, 5, activation=activation, kernel_initializer=seeds.initializer(), name="c1"
+    )(x)
     x = pool(2, name="s2")(x)
-    x = layers.Conv2D(16, 5, activation=activation, name="c3")(x)
+    x = layers.Conv2D(
+        16, 5, activation=activation, kernel_initializer=seeds.initializer(), name="c3"
+    )(x)
     x = pool(2, name="s4")(x)
     x = layers.Flatten(name="flatten")(x)
     for units, name in ((120, "c5"), (84, "f6")):
-        x = layers.Dense(units, activation=activation, name=name)(x)
+        x = layers.Dense(
+            units, activation=activation, kernel_initializer=seeds.initializer(), name=name
+        )(x)
         if dropout:
-            x = layers.Dropout(dropout, name=f"{name}_dropout")(x)
-    outputs = layers.Dense(n_classes, activation="softmax", name="predictions")(x)
+            x = layers.Dropout(dropout, seed=seeds(), name=f"{name}_dropout")(x)
+    outputs = _predictions(x, n_classes, seeds)
     return keras.Model(inputs, outputs, name="lenet5")
 
 
-def build_head(n_features, n_classes, *, units=(256,), dropout=0.3):
+def build_head(n_features, n_classes, *, units=(256,), dropout=0.3, seed=None):
     """Build the trainable classifier head that sits on pooled backbone features.
 
     Parameters
@@ -287,6 +327,9 @@ def build_head(n_features, n_classes, *, units=(256,), dropout=0.3):
         multinomial logistic regression on the features.
     dropout : float, default=0.3
         Dropout rate on the features and after each hidden layer.
+    seed : int or None, default=None
+        Seed of the initial weights and of the dropout masks; None lets Keras
+        draw one per layer.
 
     Returns
     -------
@@ -301,9 +344,19 @@ def build_head(n_features, n_classes, *, units=(256,), dropout=0.3):
     """
     units = _check_positive_ints("units", units, allow_empty=True)
     _check_rate("dropout", dropout)
+    seeds = _Seeds(seed)
     inputs = keras.Input(shape=(n_features,), name="features")
-    x = layers.Dropout(dropout, name="features_dropout")(inputs) if dropout else inputs
+    x = inputs
+    if dropout:
+        x = layers.Dropout(dropout, seed=seeds(), name="features_dropout")(x)
     for i, n_units in enumerate(units, start=1):
-        x = _dense_block(x, n_units, dropout=dropout, name=f"head{i}")
-    outputs = layers.Dense(n_classes, activation="softmax", name="predictions")(x)
+        x = _dense_block(x, n_units, dropout=dropout, seeds=seeds, name=f"head{i}")
+    outputs = _predictions(x, n_classes, seeds)
     return keras.Model(inputs, outputs, name="head")
+
+
+def _predictions(x, n_classes, seeds):
+    return layers.Dense(
+        n_classes, activation="softmax", kernel_initializer=seeds.initializer(),
+        name="predictions",
+    )(x)

@@ -7,7 +7,6 @@ version: read the failing reach's docstring in skfashion/_compat.py instead.
 
 import inspect
 import numbers
-import random
 
 import keras
 import numpy as np
@@ -18,7 +17,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.metaestimators import available_if
 
 from skfashion import LeNet5Classifier, _compat
-from tests.conftest import another_thread_drawing_from_random, make_shapes
+from tests.conftest import make_shapes
 
 TINY = dict(augment=False, epochs=1, batch_size=16, validation_split=0.0)
 
@@ -156,35 +155,6 @@ def test_op_determinism_flag_follows_the_public_setter():
 
 
 # ------------------------------------------------------------------------ Keras
-
-
-def test_seed_generator_draws_from_python_random_and_is_replaced():
-    seed_generator = _compat.keras_seed_generator()
-    assert seed_generator.python_random is random
-    with _compat.private_default_seeds(3):
-        assert isinstance(seed_generator.python_random, random.Random)
-        drawn = keras.initializers.GlorotUniform().seed  # an unseeded initializer
-    assert seed_generator.python_random is random
-    with _compat.private_default_seeds(3):
-        assert keras.initializers.GlorotUniform().seed == drawn
-
-
-def test_seed_generator_guard_fails_loudly(monkeypatch):
-    seed_generator = _compat.keras_seed_generator()
-    monkeypatch.delattr(seed_generator, "python_random")
-    with pytest.raises(RuntimeError, match="python_random"):
-        with _compat.private_default_seeds(0):
-            pass
-
-
-def test_seeded_fits_agree_while_another_thread_draws_from_random(shapes):
-    X, y = shapes
-    params = dict(TINY, augment=True, dropout=0.2, random_state=0)
-    quiet = LeNet5Classifier(**params).fit(X, y).predict_proba(X)
-    with another_thread_drawing_from_random(interval=0.0005):
-        busy = [LeNet5Classifier(**params).fit(X, y).predict_proba(X) for _ in range(2)]
-    np.testing.assert_array_equal(busy[0], quiet)
-    np.testing.assert_array_equal(busy[1], quiet)
 
 
 def test_keras_file_utils_is_where_applications_download():
