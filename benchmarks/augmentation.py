@@ -35,7 +35,7 @@ import tensorflow as tf
 from keras import layers
 
 from skfashion import load_fashion_mnist
-from skfashion._base import STEPS_PER_EXECUTION
+from skfashion._recipe import STEPS_PER_EXECUTION
 from skfashion.architectures import build_lenet5
 from skfashion.layers import RandomShiftAndFlip
 

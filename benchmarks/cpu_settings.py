@@ -1,7 +1,7 @@
 """Training speed of skfashion's estimators under each CPU setting, one setting at a time.
 
 This is the measurement behind the CPU defaults the library ships (see
-``skfashion._config`` and ``skfashion._base.STEPS_PER_EXECUTION``). Every row
+``skfashion._config`` and ``skfashion._recipe.STEPS_PER_EXECUTION``). Every row
 trains the estimator with its shipped defaults except the one setting named in
 the row, in a fresh Python process (TensorFlow reads oneDNN and thread settings
 only when it is imported), and the rows take turns over ``--rounds`` rounds so
@@ -57,12 +57,11 @@ BATCH_SIZES = (64, 128, 256, 512)
 
 def _child(spec):
     """Train once in this process and print one JSON line of timings."""
+    import keras
     import numpy as np
 
     import skfashion
     from skfashion import load_fashion_mnist
-
-    import keras
 
     class EpochTimer(keras.callbacks.Callback):
         def on_train_begin(self, logs=None):

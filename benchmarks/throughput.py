@@ -465,7 +465,7 @@ def main(argv=None):
     X_test, y_test = load_fashion_mnist("test", return_X_y=True)
     X_train, y_train = X_train[: args.train_size], y_train[: args.train_size]
     X_test, y_test = X_test[: args.test_size], y_test[: args.test_size]
-    from skfashion._base import STEPS_PER_EXECUTION
+    from skfashion._recipe import STEPS_PER_EXECUTION
 
     args.keras_steps_per_execution = args.keras_steps_per_execution or STEPS_PER_EXECUTION
     cfg = {"keras_steps_per_execution": args.keras_steps_per_execution, "epochs": args.epochs, "repeats": args.repeats,

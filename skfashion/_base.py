@@ -67,9 +67,9 @@ from skfashion._compat import (
 )
 from skfashion._recipe import (
     SCHEDULES,
-    BudgetCosine,
-    SmoothedSparseCrossentropy,
     auto_batch_size,
+    compile_model,
+    early_stopping_callbacks,
     restart_schedule,
 )
 from skfashion._validation import (
@@ -87,21 +87,8 @@ check_scikeras()
 #: Prefixes of the ``prefix__name`` parameters that are routed to Keras.
 ROUTING_PREFIXES = ("fit", "predict", "optimizer", "compile", "callbacks")
 
-#: Training steps run per call into the compiled TensorFlow graph (Keras'
-#: ``steps_per_execution``). Running several steps per call removes Python's
-#: per-batch overhead, which dominates for small networks on CPU: LeNet-5
-#: trained 1.1x to 1.4x faster in our runs (``benchmarks/cpu_settings.py``).
-#: The weights and predictions are exactly those of one step per call; only
-#: per-batch callback hooks fire every ``STEPS_PER_EXECUTION`` batches instead
-#: of every batch.
-#: Change it per estimator with ``compile__steps_per_execution=1``.
-STEPS_PER_EXECUTION = 16
-
 #: ``keras.Model.compile`` arguments that are fixed by design, not routable.
 _FIXED_COMPILE_ARGS = ("optimizer", "loss", "metrics")
-
-#: Variables that weight decay leaves alone: BatchNorm's scale and shift, biases.
-_NO_WEIGHT_DECAY = ("gamma", "beta", "bias")
 
 
 class BaseImageClassifier(KerasClassifier):
@@ -382,30 +369,17 @@ class BaseImageClassifier(KerasClassifier):
         }
 
     def _compile(self, model, learning_rate):
-        """Compile ``model`` the one way every skfashion model is compiled.
-
-        Adam with decoupled weight decay (``weight_decay``, not on BatchNorm
-        parameters nor biases) on the label-smoothed cross-entropy; with
-        ``lr_schedule="cosine"`` the learning rate follows a
-        :class:`~skfashion._recipe.BudgetCosine` that peaks at ``learning_rate``
-        and is fitted to each ``fit`` call's steps in ``_fit_keras_model``.
-        """
-        if self.lr_schedule == "cosine":
-            learning_rate = BudgetCosine(learning_rate, warmup=self.warmup)
-        optimizer = keras.optimizers.Adam(
+        """Compile ``model`` with the recipe (:func:`skfashion._recipe.compile_model`)."""
+        return compile_model(
+            model,
             learning_rate=learning_rate,
-            weight_decay=self.weight_decay or None,
-            **self._routed("optimizer"),
+            lr_schedule=self.lr_schedule,
+            warmup=self.warmup,
+            weight_decay=self.weight_decay,
+            label_smoothing=self.label_smoothing,
+            optimizer_kwargs=self._routed("optimizer"),
+            compile_kwargs=self._routed("compile"),
         )
-        if self.weight_decay:
-            optimizer.exclude_from_weight_decay(var_names=list(_NO_WEIGHT_DECAY))
-        model.compile(
-            optimizer=optimizer,
-            loss=SmoothedSparseCrossentropy(self.label_smoothing),
-            metrics=["accuracy"],
-            **{"steps_per_execution": STEPS_PER_EXECUTION, **self._routed("compile")},
-        )
-        return model
 
     def _initialize(self, X, y=None):
         # Same steps as scikeras' BaseWrapper._initialize, with two repairs:
@@ -455,7 +429,7 @@ class BaseImageClassifier(KerasClassifier):
             kwargs["validation_data"] = ImageBatches(
                 X, y, sample_weight, indices=val, batch_size=self.batch_size_
             )
-            extra_callbacks = self._early_stopping_callbacks()
+            extra_callbacks = early_stopping_callbacks(self.patience, self.lr_schedule)
         # Keras must neither split (the split is made above, stratified) nor
         # shuffle (ImageBatches does) nor batch again.
         kwargs.update(validation_split=0.0, shuffle=False, batch_size=None)
@@ -477,24 +451,6 @@ class BaseImageClassifier(KerasClassifier):
                 )
         finally:
             self._fit_callbacks = user_callbacks
-
-    def _early_stopping_callbacks(self):
-        """Early stopping on ``val_loss`` and, for ``"plateau"``, the LR halving."""
-        if self.patience is None:
-            return []
-        callbacks = []
-        if self.lr_schedule == "plateau":
-            callbacks.append(
-                keras.callbacks.ReduceLROnPlateau(
-                    monitor="val_loss", factor=0.5, patience=max(1, self.patience // 2)
-                )
-            )
-        callbacks.append(
-            keras.callbacks.EarlyStopping(
-                monitor="val_loss", patience=self.patience, restore_best_weights=True
-            )
-        )
-        return callbacks
 
     # ------------------------------------------------------------ input checks
 

@@ -18,11 +18,11 @@ so the first TensorFlow import drops its start-up noise, its loggers are set
 to ERROR and the op-determinism default is fixed, whichever module comes first.
 
 The other CPU settings were measured with ``benchmarks/cpu_settings.py`` and
-left where that put them: TensorFlow's default thread pools (as many intra-op
-threads as cores; one thread was slower), no XLA (Keras' default on CPU; it
-made LeNet-5 about 3x slower, and Keras cannot compile the CNN's augmentation
+left where that put them (figures in docs/performance.rst): TensorFlow's
+default thread pools (as many intra-op threads as cores), no XLA (Keras'
+default on CPU; it was slower, and Keras cannot compile the CNN's augmentation
 layers nor a seeded fit with it), and
-``STEPS_PER_EXECUTION`` steps per graph call, set in :mod:`skfashion._base`.
+``STEPS_PER_EXECUTION`` steps per graph call, set in :mod:`skfashion._recipe`.
 
 :func:`fix_op_determinism_default` repairs a scikeras bug that a seeded fit
 would otherwise leave behind (see there).

@@ -28,6 +28,45 @@ validation_split : float, default=0.0
     Fraction of the training images held out (stratified) to monitor
     ``val_loss`` for early stopping; 0 trains on every image for the whole
     budget of ``epochs``.''',
+    "common_parameters": '''\
+image_shape : tuple of int or None, default=None
+    ``(height, width)`` or ``(height, width, channels)`` of flat 2-D input
+    (one entry may be -1); ``None`` reads ``n`` features as a square
+    ``sqrt(n) x sqrt(n)`` gray image.
+pixel_range : "auto", (0, 255) or (0, 1), default="auto"
+    Pixel range of the images, kept as ``pixel_range_`` (:ref:`pixel-range`).
+random_state : int, RandomState instance or None, default=None
+    Seeds everything random in a fit: the initial weights, the shuffling,
+    dropout, the augmentation (if any) and the validation split. An int gives bit-identical
+    results on the same machine and thread settings; a ``RandomState`` draws
+    a new seed for each fit.
+verbose : int, default=0
+    Keras' progress output (0 silent, 1 progress bar, 2 one line per epoch).
+warm_start : bool, default=False
+    Continue training the existing model on the next ``fit``.
+callbacks : keras.callbacks.Callback, list or dict of them, or None, default=None
+    Extra Keras callbacks, called in ``fit`` and ``predict``; their own
+    arguments can be routed with ``callbacks__name=value``.
+class_weight : dict, "balanced" or None, default=None
+    Weights of the classes in the loss, multiplied with ``sample_weight``.
+**kwargs : dict
+    Parameters routed to Keras: ``fit__name``, ``predict__name``,
+    ``optimizer__name`` (Adam's arguments), ``compile__name``
+    (``Model.compile``'s, e.g. ``compile__steps_per_execution=1``) and
+    ``callbacks__name``. Any other name is refused.''',
+    "fitted_attributes": '''\
+classes_ : ndarray of shape (n_classes,)
+    Class labels seen in ``fit``.
+n_classes_ : int
+    Number of classes.
+input_shape_ : tuple of int
+    ``(height, width, channels)`` of the training images.
+pixel_range_ : (0, 255) or (0, 1)
+    Pixel range of the training images, and of those to predict on.
+n_features_in_ : int
+    Pixel values per image (``height * width * channels``).
+batch_size_ : int
+    Batch size of the last fit (what ``batch_size="auto"`` chose).''',
 }
 
 _PLACEHOLDER = re.compile(r"^([ \t]*)%\((\w+)\)s[ \t]*$", re.MULTILINE)

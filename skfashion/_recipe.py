@@ -13,7 +13,9 @@ The recipe is built around that budget rather than around a validation split:
   the start of every ``fit``/``partial_fit`` call to the steps that call will
   run, so ``epochs=3`` gets a whole schedule, not the start of a long one.
 * **Label smoothing** (:class:`SmoothedSparseCrossentropy`) and decoupled weight
-  decay (Keras' ``AdamW``).
+  decay (Keras' ``AdamW``), compiled in by :func:`compile_model`, the one way a
+  skfashion model is compiled, and early stopping
+  (:func:`early_stopping_callbacks`) when there is a validation split.
 
 The schedule and the loss are registered Keras objects, so a fitted model can
 still be saved, pickled and loaded.
@@ -35,6 +37,19 @@ MIN_STEPS_PER_EPOCH = 64
 
 #: Smallest batch ``batch_size="auto"`` picks (smaller ones waste the CPU).
 MIN_AUTO_BATCH = 32
+
+#: Training steps run per call into the compiled TensorFlow graph (Keras'
+#: ``steps_per_execution``). Running several steps per call removes Python's
+#: per-batch overhead, which dominates for small networks on CPU (measured
+#: with ``benchmarks/cpu_settings.py``; figures in docs/performance.rst).
+#: The weights and predictions are exactly those of one step per call; only
+#: per-batch callback hooks fire every ``STEPS_PER_EXECUTION`` batches instead
+#: of every batch.
+#: Change it per estimator with ``compile__steps_per_execution=1``.
+STEPS_PER_EXECUTION = 16
+
+#: Variables that weight decay leaves alone: BatchNorm's scale and shift, biases.
+NO_WEIGHT_DECAY = ("gamma", "beta", "bias")
 
 #: Learning-rate schedules, for messages and docs.
 SCHEDULES = {
@@ -154,3 +169,57 @@ class SmoothedSparseCrossentropy(keras.losses.Loss):
 
     def get_config(self):
         return {**super().get_config(), "label_smoothing": self.label_smoothing}
+
+
+def compile_model(model, *, learning_rate, lr_schedule, warmup, weight_decay,
+                  label_smoothing, optimizer_kwargs=None, compile_kwargs=None):
+    """Compile ``model`` the one way every skfashion model is compiled.
+
+    Adam with decoupled weight decay (``weight_decay``, not on BatchNorm
+    parameters nor biases) on the label-smoothed cross-entropy, reporting
+    accuracy; with ``lr_schedule="cosine"`` the learning rate follows a
+    :class:`BudgetCosine` that peaks at ``learning_rate`` and is fitted to each
+    fit's steps by :func:`restart_schedule`. ``optimizer_kwargs`` go to Adam,
+    ``compile_kwargs`` to ``Model.compile`` (``steps_per_execution`` defaults to
+    :data:`STEPS_PER_EXECUTION`). Returns ``model``.
+    """
+    if lr_schedule == "cosine":
+        learning_rate = BudgetCosine(learning_rate, warmup=warmup)
+    optimizer = keras.optimizers.Adam(
+        learning_rate=learning_rate,
+        weight_decay=weight_decay or None,
+        **(optimizer_kwargs or {}),
+    )
+    if weight_decay:
+        optimizer.exclude_from_weight_decay(var_names=list(NO_WEIGHT_DECAY))
+    model.compile(
+        optimizer=optimizer,
+        loss=SmoothedSparseCrossentropy(label_smoothing),
+        metrics=["accuracy"],
+        **{"steps_per_execution": STEPS_PER_EXECUTION, **(compile_kwargs or {})},
+    )
+    return model
+
+
+def early_stopping_callbacks(patience, lr_schedule):
+    """Early stopping on ``val_loss`` and, for ``"plateau"``, the halving of the rate.
+
+    Training stops after ``patience`` epochs without a better ``val_loss`` and
+    the best weights are restored; ``"plateau"`` halves the learning rate after
+    ``patience // 2`` such epochs. None for ``patience`` gives no callback.
+    """
+    if patience is None:
+        return []
+    callbacks = []
+    if lr_schedule == "plateau":
+        callbacks.append(
+            keras.callbacks.ReduceLROnPlateau(
+                monitor="val_loss", factor=0.5, patience=max(1, patience // 2)
+            )
+        )
+    callbacks.append(
+        keras.callbacks.EarlyStopping(
+            monitor="val_loss", patience=patience, restore_best_weights=True
+        )
+    )
+    return callbacks

@@ -35,10 +35,9 @@ The rules are applied by :func:`fit_pixel_range` and :func:`check_pixel_range`;
 the user guide's "Input" page states them for users.
 """
 
-import warnings
-
 import math
 import numbers
+import warnings
 
 import numpy as np
 from sklearn.utils.validation import check_array

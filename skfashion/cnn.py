@@ -7,9 +7,9 @@ from skfashion._compat import Interval, StrOptions
 from skfashion._docstrings import fill_doc
 from skfashion.architectures import build_cnn, build_lenet5
 
-
-#: Default training budgets (epochs), chosen so that a fit on the 60,000
-#: Fashion-MNIST training images takes minutes on 2 CPU cores.
+#: Default training budgets (epochs): a fit on the 60,000 Fashion-MNIST
+#: training images is meant to take minutes on 2 CPU cores (measured figures:
+#: docs/performance.rst).
 EPOCHS_CNN = 20
 EPOCHS_LENET = 15
 
@@ -78,27 +78,7 @@ class CNNClassifier(BaseImageClassifier):
         With a validation split: epochs without improvement of ``val_loss``
         before training stops and the best weights are restored. ``None``
         disables early stopping.
-    image_shape : tuple of int or None, default=None
-        ``(height, width)`` or ``(height, width, channels)`` of flat 2-D input
-        (one entry may be -1); ``None`` reads ``n`` features as a square
-        ``sqrt(n) x sqrt(n)`` gray image.
-    pixel_range : "auto", (0, 255) or (0, 1), default="auto"
-        Pixel range of the images, kept as ``pixel_range_`` (:ref:`pixel-range`).
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling, augmentation and the validation
-        split. An int gives bit-identical results on the same machine and
-        thread settings.
-    verbose : int, default=0
-        Keras' progress output (0 silent, 1 progress bar, 2 one line per epoch).
-    warm_start : bool, default=False
-        Continue training the existing model on the next ``fit``.
-    callbacks : list of keras.callbacks.Callback or None, default=None
-        Extra Keras callbacks for ``fit`` and ``predict``.
-    class_weight : dict, "balanced" or None, default=None
-        Weights of the classes in the loss.
-    **kwargs : dict
-        Parameters routed to Keras: ``fit__name``, ``predict__name``,
-        ``optimizer__name``, ``compile__name``, ``callbacks__name``.
+    %(common_parameters)s
 
     Attributes
     ----------
@@ -106,16 +86,7 @@ class CNNClassifier(BaseImageClassifier):
         The trained network (raw [0, 255] pixels in, class probabilities out).
     history_ : dict of list
         Per-epoch ``loss``, ``accuracy``, ``val_loss`` and ``val_accuracy``.
-    classes_ : ndarray of shape (n_classes,)
-        Class labels seen in ``fit``.
-    n_classes_ : int
-        Number of classes.
-    input_shape_ : tuple of int
-        ``(height, width, channels)`` of the training images.
-    pixel_range_ : (0, 255) or (0, 1)
-        Pixel range of the training images, and of those to predict on.
-    n_features_in_ : int
-        Pixel values per image (``height * width * channels``).
+    %(fitted_attributes)s
 
     See Also
     --------
@@ -272,24 +243,7 @@ class LeNet5Classifier(BaseImageClassifier):
     patience : int or None, default=10
         With a validation split: epochs without improvement of ``val_loss``
         before training stops and the best weights are restored.
-    image_shape : tuple of int or None, default=None
-        ``(height, width)`` or ``(height, width, channels)`` of flat 2-D input;
-        ``None`` reads ``n`` features as a square gray image.
-    pixel_range : "auto", (0, 255) or (0, 1), default="auto"
-        Pixel range of the images, kept as ``pixel_range_`` (:ref:`pixel-range`).
-    random_state : int, RandomState instance or None, default=None
-        Seeds initialisation, shuffling, augmentation and the validation split.
-    verbose : int, default=0
-        Keras' progress output (0 silent, 1 progress bar, 2 one line per epoch).
-    warm_start : bool, default=False
-        Continue training the existing model on the next ``fit``.
-    callbacks : list of keras.callbacks.Callback or None, default=None
-        Extra Keras callbacks for ``fit`` and ``predict``.
-    class_weight : dict, "balanced" or None, default=None
-        Weights of the classes in the loss.
-    **kwargs : dict
-        Parameters routed to Keras: ``fit__name``, ``predict__name``,
-        ``optimizer__name``, ``compile__name``, ``callbacks__name``.
+    %(common_parameters)s
 
     Attributes
     ----------
@@ -297,20 +251,11 @@ class LeNet5Classifier(BaseImageClassifier):
         The trained network (raw [0, 255] pixels in, class probabilities out).
     history_ : dict of list
         Per-epoch ``loss``, ``accuracy``, ``val_loss`` and ``val_accuracy``.
-    classes_ : ndarray of shape (n_classes,)
-        Class labels seen in ``fit``.
-    n_classes_ : int
-        Number of classes.
-    input_shape_ : tuple of int
-        ``(height, width, channels)`` of the training images.
-    pixel_range_ : (0, 255) or (0, 1)
-        Pixel range of the training images, and of those to predict on.
-    n_features_in_ : int
-        Pixel values per image (``height * width * channels``).
+    %(fitted_attributes)s
 
     See Also
     --------
-    CNNClassifier : A deeper network with BatchNorm, about 3 points more accurate.
+    CNNClassifier : A deeper network with BatchNorm: more accurate, slower.
     skfashion.architectures.build_lenet5 : The Keras builder behind this estimator.
 
     Examples

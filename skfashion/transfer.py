@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted
 from skfashion import _feature_cache
 from skfashion._base import BaseImageClassifier
 from skfashion._compat import Interval, StrOptions
+from skfashion._docstrings import fill_doc
 from skfashion._feature_cache import clear_feature_cache, feature_cache_info
 from skfashion._validation import check_fitted_image_shape, check_images
 from skfashion.architectures import build_head
@@ -194,6 +195,7 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
         return np.asarray([f"{self.backbone}{i}" for i in range(self.n_features_out_)])
 
 
+@fill_doc
 class TransferClassifier(BaseImageClassifier):
     """A pretrained ImageNet backbone with a trainable head, as a classifier.
 
@@ -216,9 +218,8 @@ class TransferClassifier(BaseImageClassifier):
         chance-level features: use it for tests only).
     input_size : int or (int, int), default=32
         Size images are resized to (inside the model) before the backbone.
-        Larger is slower and more accurate: on the full Fashion-MNIST, frozen
-        ``efficientnet_lite0`` scored 82.78 % at 32 and 90.39 % at 96, for
-        about 5x the backbone time (see the user guide, "Transfer learning").
+        Larger is slower (the backbone's cost grows with the pixel count) and
+        more accurate; measured figures are in the user guide (:ref:`transfer-accuracy`).
     head_units : int or tuple of int, default=(256,)
         Hidden units of the head; ``()`` for a linear head.
     dropout : float, default=0.3
@@ -251,22 +252,7 @@ class TransferClassifier(BaseImageClassifier):
     patience : int or None, default=5
         Early-stopping patience on ``val_loss`` (the learning rate is halved
         after ``patience // 2``); ``None`` disables both.
-    image_shape : tuple of int or None, default=None
-        Shape of flat 2-D input; ``None`` reads it as square gray images.
-    pixel_range : "auto", (0, 255) or (0, 1), default="auto"
-        Pixel range of the images, kept as ``pixel_range_`` (:ref:`pixel-range`).
-    random_state : int, RandomState instance or None, default=None
-        Seeds the head, the fine-tuning and the validation split.
-    verbose : int, default=0
-        Keras' progress output.
-    warm_start : bool, default=False
-        Continue training the existing model on the next ``fit``.
-    callbacks : list of keras.callbacks.Callback or None, default=None
-        Extra Keras callbacks.
-    class_weight : dict, "balanced" or None, default=None
-        Weights of the classes in the loss.
-    **kwargs : dict
-        Parameters routed to Keras (``fit__``, ``predict__``, ``optimizer__``, ``compile__``).
+    %(common_parameters)s
 
     Attributes
     ----------
@@ -278,14 +264,7 @@ class TransferClassifier(BaseImageClassifier):
         identity after fine-tuning.
     history_ : dict of list
         Per-epoch metrics of head training followed by fine-tuning.
-    classes_ : ndarray of shape (n_classes,)
-        Class labels.
-    input_shape_ : tuple of int
-        ``(height, width, channels)`` of the training images.
-    pixel_range_ : (0, 255) or (0, 1)
-        Pixel range of the training images, and of those to predict on.
-    n_features_in_ : int
-        Pixel values per image.
+    %(fitted_attributes)s
 
     See Also
     --------

@@ -17,8 +17,8 @@ from sklearn.model_selection import (
 from sklearn.pipeline import make_pipeline
 
 from skfashion import CNNClassifier, ImageResizer, LeNet5Classifier
-from skfashion._base import STEPS_PER_EXECUTION
 from skfashion._batches import split_indices
+from skfashion._recipe import STEPS_PER_EXECUTION
 from tests.conftest import another_thread_drawing_from_random, make_shapes
 
 TINY = dict(epochs=2, batch_size=16, random_state=0)

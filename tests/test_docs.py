@@ -99,12 +99,15 @@ def test_example_has_title_docstring(path):
 
 
 def test_shared_docstring_fragments_are_filled():
-    from skfashion import CNNClassifier, LeNet5Classifier
+    from skfashion import CNNClassifier, LeNet5Classifier, TransferClassifier
     from skfashion._docstrings import fill_doc
 
     for cls in (CNNClassifier, LeNet5Classifier):
         assert "%(" not in cls.__doc__
         assert cls.__doc__.count("label_smoothing : float, default=0.1") == 1
+    for cls in (CNNClassifier, LeNet5Classifier, TransferClassifier):
+        assert "%(" not in cls.__doc__
+        assert cls.__doc__.count("``callbacks__name``") == 1
 
     class Typo:
         """Parameters
@@ -114,3 +117,23 @@ def test_shared_docstring_fragments_are_filled():
 
     with pytest.raises(KeyError, match="no_such_fragment"):
         fill_doc(Typo)
+
+
+@pytest.mark.parametrize("name", ["CNNClassifier", "LeNet5Classifier", "TransferClassifier"])
+def test_every_constructor_parameter_is_documented_once_with_its_default(name):
+    import inspect
+
+    from numpydoc.docscrape import ClassDoc
+
+    import skfashion
+
+    cls = getattr(skfashion, name)
+    documented = [p.name for p in ClassDoc(cls)["Parameters"]]
+    signature = inspect.signature(cls.__init__).parameters
+    expected = [n for n in signature if n != "self"]
+    assert sorted(documented) == sorted(n if n != "kwargs" else "**kwargs" for n in expected)
+    types = {p.name: p.type for p in ClassDoc(cls)["Parameters"]}
+    for n, parameter in signature.items():
+        if parameter.default is not inspect.Parameter.empty:
+            written = types[n].split("default=", 1)[1]
+            assert ast.literal_eval(written) == parameter.default, (n, types[n])
