@@ -371,7 +371,17 @@ class _TorchTrainer:
 # ------------------------------------------------------------------ the run
 
 
-def _model_config(model, batch_size=None):
+def _batch(estimator, batch_size, n_samples):
+    """``batch_size``, else the estimator's, with ``"auto"`` resolved as fit does."""
+    from skfashion._recipe import auto_batch_size
+
+    batch_size = batch_size or estimator.batch_size
+    if batch_size == "auto":
+        batch_size = auto_batch_size(n_samples, estimator._max_auto_batch)
+    return batch_size
+
+
+def _model_config(model, n_samples, batch_size=None):
     """The estimator's defaults that shape the network (for the PyTorch twin) and the batch."""
     from skfashion import CNNClassifier, LeNet5Classifier
     from skfashion.architectures import BN_MOMENTUM
@@ -379,14 +389,15 @@ def _model_config(model, batch_size=None):
     if model == "lenet5":
         params = LeNet5Classifier().get_params()
         assert (params["activation"], params["pooling"], params["dropout"]) == ("relu", "max", 0.0)
-        return {"bn_momentum": BN_MOMENTUM, "batch_size": batch_size or params["batch_size"]}
+        return {"bn_momentum": BN_MOMENTUM,
+                "batch_size": _batch(LeNet5Classifier(), batch_size, n_samples)}
     params = CNNClassifier().get_params()
     dense = params["dense_units"]
     cnn = {name: params[name] for name in ("filters", "convs_per_block", "kernel_size",
                                              "dropout", "dense_dropout")}
     cnn["dense_units"] = (dense,) if isinstance(dense, int) else tuple(dense)
     return {"bn_momentum": BN_MOMENTUM, "cnn": cnn,
-            "batch_size": batch_size or params["batch_size"]}
+            "batch_size": _batch(CNNClassifier(), batch_size, n_samples)}
 
 
 ROWS = (  # result key, label, format
@@ -488,7 +499,7 @@ def main(argv=None):
         for name, array in zip(ARRAYS, (X_train, y_train, X_test, y_test)):
             np.save(Path(data_dir) / f"{name}.npy", array)
         for model in args.model or ["lenet5", "cnn"]:
-            model_cfg = {**cfg, **_model_config(model, args.batch_size)}
+            model_cfg = {**cfg, **_model_config(model, len(y_train), args.batch_size)}
             print(f"# {model}: batch {model_cfg['batch_size']}", flush=True)
             frameworks = [f for f in FRAMEWORKS if f != "torch" or torch_spec is not None]
             start = time.perf_counter()

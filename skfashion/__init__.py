@@ -25,10 +25,10 @@ _PUBLIC = {
 #: first, as in scikit-learn (``cli`` is not one: nothing imports it).
 _SUBMODULES = (
     "architectures",
-    "augmentation",
     "backbones",
     "cnn",
     "datasets",
+    "layers",
     "parallel",
     "plotting",
     "preprocessing",

@@ -153,7 +153,9 @@ def build_cnn(
         Add random whole-pixel shifts (up to 10 %) and horizontal flips, active
         in training only (:class:`~skfashion.layers.RandomShiftAndFlip`).
     seed : int or None, default=None
-        Seed of the augmentation layer.
+        Seed of the initial weights, the dropout masks and the augmentation
+        (each random layer gets its own seed, drawn from this one); None lets
+        Keras draw one per layer.
 
     Returns
     -------
@@ -258,7 +260,9 @@ def build_lenet5(
         Add random whole-pixel shifts (up to 10 %) and horizontal flips, active
         in training only (:class:`~skfashion.layers.RandomShiftAndFlip`).
     seed : int or None, default=None
-        Seed of the augmentation layer.
+        Seed of the initial weights, the dropout masks and the augmentation
+        (each random layer gets its own seed, drawn from this one); None lets
+        Keras draw one per layer.
 
     Returns
     -------

@@ -147,6 +147,12 @@ def test_public_names_are_lazy_attributes():
     assert not hasattr(skfashion, "Nope")
 
 
+def test_the_listed_submodules_are_the_public_modules():
+    public = {m.split(".")[1] for m in _modules() if m.count(".") == 1
+              and not m.split(".")[1].startswith("_")} - {"cli"}
+    assert set(skfashion._SUBMODULES) == public
+
+
 def _modules():
     for path in sorted(PACKAGE.rglob("*.py")):
         parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
@@ -195,3 +201,44 @@ def test_every_module_applies_skfashion_settings_before_importing_keras(module):
                 f"{path.name}:{node.lineno} imports {sorted(names)} before "
                 "calling _config.load_tensorflow()"
             )
+
+
+def _skfashion_imports(module):
+    """The skfashion modules ``module`` imports at its top level."""
+    path = PACKAGE.parent.joinpath(*module.split(".")).with_suffix(".py")
+    if not path.exists():
+        path = path.with_suffix("") / "__init__.py"
+    found = set()
+    for node, _ in _top_level_imports(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module.startswith("skfashion"):
+            names = [f"{node.module}.{a.name}" for a in node.names]
+            found.update(n if n in _MODULES else node.module for n in names)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("skfashion"))
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    # A submodule's import first runs its packages' __init__: not an edge to follow.
+    return {m for m in found if m in _MODULES and m != module and m != package}
+
+
+_MODULES = set(_modules()) | {"skfashion"}
+
+
+def test_imports_form_no_circle_and_nothing_imports_cli():
+    graph = {module: _skfashion_imports(module) for module in _MODULES}
+    assert not [m for m, deps in graph.items() if "skfashion.cli" in deps]
+    done, path = set(), []
+
+    def visit(module):
+        if module in path:
+            raise AssertionError("import circle: " + " -> ".join(
+                path[path.index(module):] + [module]))
+        if module in done:
+            return
+        path.append(module)
+        for dep in sorted(graph[module]):
+            visit(dep)
+        path.pop()
+        done.add(module)
+
+    for module in sorted(graph):
+        visit(module)
