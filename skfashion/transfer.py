@@ -25,7 +25,13 @@ from skfashion._base import BaseImageClassifier
 from skfashion._compat import Interval, StrOptions
 from skfashion._docstrings import fill_doc
 from skfashion._feature_cache import clear_feature_cache, feature_cache_info
-from skfashion._validation import check_fitted_image_shape, check_images
+from skfashion._validation import (
+    check_fitted_image_shape,
+    check_images,
+    check_pixel_range,
+    fit_pixel_range,
+    to_raw_pixels,
+)
 from skfashion.architectures import build_head
 from skfashion.backbones import (
     BACKBONES,
@@ -45,7 +51,8 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
     """Pooled features of a frozen pretrained backbone, as a transformer.
 
     Resizing, gray->RGB and the backbone's own preprocessing happen inside the
-    Keras graph; pass raw [0, 255] images. Features are cached per process (see
+    Keras graph, on raw [0, 255] pixels ([0, 1] images are scaled to them, see
+    ``pixel_range``). Features are cached per process (see
     :func:`feature_cache_info`), so transforming the same images again costs a
     hash instead of a forward pass.
 
@@ -60,6 +67,10 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
         Size the images are resized to before the backbone; at least 32.
     image_shape : tuple of int or None, default=None
         Shape of flat 2-D input, as in :class:`skfashion.CNNClassifier`.
+    pixel_range : "auto", (0, 255) or (0, 1), default="auto"
+        Pixel range of the images, kept as ``pixel_range_`` (:ref:`pixel-range`):
+        [0, 1] images are scaled to [0, 255] before the backbone's own
+        preprocessing, never fed to it as they are.
     batch_size : int, default=256
         Images per forward pass.
     cache : bool, default=True
@@ -69,6 +80,8 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
     ----------
     input_shape_ : tuple of int
         ``(height, width, channels)`` of the images seen in ``fit``.
+    pixel_range_ : (0, 255) or (0, 1)
+        Pixel range of the images seen in ``fit``, and of those to transform.
     n_features_in_ : int
         Pixel values per image.
     n_features_out_ : int
@@ -100,6 +113,7 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
             list,
         ],
         "image_shape": [tuple, list, None],
+        "pixel_range": BaseImageClassifier._parameter_constraints["pixel_range"],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "cache": ["boolean"],
     }
@@ -111,6 +125,7 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
         weights="imagenet",
         input_size=32,
         image_shape=None,
+        pixel_range="auto",
         batch_size=256,
         cache=True,
     ):
@@ -118,6 +133,7 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
         self.weights = weights
         self.input_size = input_size
         self.image_shape = image_shape
+        self.pixel_range = pixel_range
         self.batch_size = batch_size
         self.cache = cache
 
@@ -148,6 +164,7 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
         X = check_images(X, image_shape=self.image_shape, estimator=self)
         self.input_shape_ = X.shape[1:]
         self.n_features_in_ = int(np.prod(self.input_shape_))
+        self.pixel_range_ = fit_pixel_range(X, self.pixel_range, self)
         extractor = _feature_cache.extractor(self._config())
         self.n_features_out_ = int(extractor.output_shape[-1])
         return self
@@ -168,8 +185,12 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "n_features_out_")
         X = check_images(X, image_shape=self.image_shape, estimator=self)
         check_fitted_image_shape(X, self.input_shape_, self)
+        check_pixel_range(X, self.pixel_range_, self)
         return _feature_cache.features(
-            self._config(), X, batch_size=self.batch_size, cache=self.cache
+            self._config(),
+            to_raw_pixels(X, self.pixel_range_),
+            batch_size=self.batch_size,
+            cache=self.cache,
         )
 
     def __sklearn_tags__(self):
@@ -362,8 +383,12 @@ class TransferClassifier(BaseImageClassifier):
     @property
     def feature_encoder(self):
         """The frozen backbone that turns images into the head's input."""
+        # The images reach it as raw pixels: the classifier has scaled [0, 1] ones.
         return BackboneFeatures(
-            self.backbone, weights=self.weights, input_size=self.input_size
+            self.backbone,
+            weights=self.weights,
+            input_size=self.input_size,
+            pixel_range=(0, 255),
         )
 
     def _build_architecture(self, input_shape, n_classes, seed):

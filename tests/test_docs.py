@@ -119,7 +119,8 @@ def test_shared_docstring_fragments_are_filled():
         fill_doc(Typo)
 
 
-@pytest.mark.parametrize("name", ["CNNClassifier", "LeNet5Classifier", "TransferClassifier"])
+@pytest.mark.parametrize("name", ["CNNClassifier", "LeNet5Classifier", "TransferClassifier",
+                                  "BackboneFeatures", "ImageResizer"])
 def test_every_constructor_parameter_is_documented_once_with_its_default(name):
     import inspect
 

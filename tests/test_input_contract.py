@@ -11,7 +11,12 @@ import pandas as pd
 import pytest
 from sklearn.model_selection import GridSearchCV, train_test_split
 
-from skfashion import LeNet5Classifier, TransferClassifier, load_fashion_mnist
+from skfashion import (
+    BackboneFeatures,
+    LeNet5Classifier,
+    TransferClassifier,
+    load_fashion_mnist,
+)
 from skfashion._validation import check_images
 from tests.conftest import make_shapes
 
@@ -114,6 +119,20 @@ def test_real_unit_images_score_as_raw_pixels(real_files):
     print(f"{raw_score=} {unit_score=}")
     assert raw_score > 0.6, raw_score
     assert abs(unit_score - raw_score) < 0.02, (unit_score, raw_score)
+
+
+def test_backbone_features_of_unit_images_are_those_of_raw_pixels():
+    """The write-ups' 10 % transfer runs fed [0, 1] images to an ImageNet backbone."""
+    X, _ = load_fashion_mnist(subset="sample", return_X_y=True)
+    X = X[:16]
+    raw = BackboneFeatures(cache=False).fit(X)
+    unit = BackboneFeatures(cache=False).fit(X / 255.0)
+    assert raw.pixel_range_ == (0, 255) and unit.pixel_range_ == (0, 1)
+    np.testing.assert_allclose(unit.transform(X / 255.0), raw.transform(X), atol=1e-3)
+    with pytest.warns(UserWarning, match=r"fitted on raw pixels in \[0, 255\]"):
+        raw.transform(X / 255.0)
+    with pytest.raises(ValueError, match=r"fitted on images in \[0, 1\]"):
+        unit.transform(X)
 
 
 # ----------------------------------------------------------- dtype and copies
