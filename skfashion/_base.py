@@ -32,8 +32,8 @@ estimators share, so that every classifier trains through one path:
   (dask's worker threads do); the builders of :mod:`skfashion.architectures`
   therefore give every random layer a seed of its own, drawn from ``seed``.
 * **Memory.** The images reach Keras one batch at a time from the caller's own
-  array, in its own dtype (:mod:`skfashion._batches`): a fit needs no copy of
-  the data, and a ``np.memmap`` is read batch by batch. Keras' global state is
+  array, in its own dtype (:mod:`skfashion._batches`): a fit or a prediction
+  needs no copy of the data, and a ``np.memmap`` is read batch by batch. Keras' global state is
   cleared before each new model is built, so a long grid search does not grow
   in memory.
 """
@@ -493,14 +493,18 @@ class BaseImageClassifier(KerasClassifier):
         return bool(getattr(self, "augment", False)) if tta == "auto" else bool(tta)
 
     def _predict_raw(self, X, **kwargs):
+        # scikeras' steps (validate, encode, route predict__ parameters), with
+        # the images fed batch by batch as in fit: a np.memmap is never loaded.
         check_is_fitted(self, "model_")
-        if "predict__batch_size" not in vars(self):  # a routed choice wins
-            kwargs.setdefault("batch_size", getattr(self, "batch_size_", None))
+        X, _ = self._validate_data(X, reset=False)
+        X = self.feature_encoder_.transform(X)
+        args = {"verbose": self.verbose, **self._routed("predict"), **kwargs}
+        batch_size = args.pop("batch_size", None) or getattr(self, "batch_size_", 256)
+        args["callbacks"] = self._predict_callbacks
         with release_custom_gradients():
-            if not self._uses_tta():
-                return super()._predict_raw(X, **kwargs)
-            # Test-time augmentation: the mean of the image's and its mirror's.
-            X = check_images(X, image_shape=self.image_shape, estimator=self)
-            proba = super()._predict_raw(X, **kwargs)
-            proba += super()._predict_raw(X[:, :, ::-1], **kwargs)
-            return proba / 2
+            proba = self.model_.predict(ImageBatches(X, batch_size=batch_size), **args)
+            if self._uses_tta():
+                # Test-time augmentation: the mean of the image's and its mirror's.
+                mirrored = ImageBatches(X[:, :, ::-1], batch_size=batch_size)
+                proba = (proba + self.model_.predict(mirrored, **args)) / 2
+        return proba

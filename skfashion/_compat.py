@@ -62,8 +62,8 @@ except ImportError as exc:  # pragma: no cover - only on an untested scikit-lear
 #: (``_initialize``, ``_fit_keras_model``, ``_validate_data``,
 #: ``_predict_raw``, ``_validate_sample_weight``) or called (``_fit``,
 #: ``_build_keras_model``, ``_initialize_callbacks``); the attributes
-#: ``_fit_callbacks``, ``_user_params`` and ``_random_state`` are read or
-#: swapped. :func:`check_scikeras` verifies them when skfashion is imported.
+#: ``_fit_callbacks``, ``_predict_callbacks``, ``_user_params`` and
+#: ``_random_state`` are read or swapped. :func:`check_scikeras` verifies them when skfashion is imported.
 SCIKERAS_HOOKS = {
     "_initialize": ("self", "X", "y"),
     "_fit": ("self", "X", "y", "sample_weight", "warm_start", "epochs", "initial_epoch"),
@@ -78,7 +78,9 @@ SCIKERAS_HOOKS = {
 }  # fmt: skip
 
 #: Attributes scikeras sets and skfashion reads or swaps (see SCIKERAS_HOOKS).
-SCIKERAS_ATTRIBUTES = ("_fit_callbacks", "_random_state", "_user_params")
+SCIKERAS_ATTRIBUTES = (
+    "_fit_callbacks", "_predict_callbacks", "_random_state", "_user_params",
+)
 
 
 def check_scikeras():

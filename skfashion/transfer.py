@@ -164,7 +164,7 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
         X = check_images(X, image_shape=self.image_shape, estimator=self)
         self.input_shape_ = X.shape[1:]
         self.n_features_in_ = int(np.prod(self.input_shape_))
-        self.pixel_range_ = fit_pixel_range(X, self.pixel_range, self)
+        self.pixel_range_ = self._fit_pixel_range(X)
         extractor = _feature_cache.extractor(self._config())
         self.n_features_out_ = int(extractor.output_shape[-1])
         return self
@@ -185,7 +185,7 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "n_features_out_")
         X = check_images(X, image_shape=self.image_shape, estimator=self)
         check_fitted_image_shape(X, self.input_shape_, self)
-        check_pixel_range(X, self.pixel_range_, self)
+        self._check_pixel_range(X)
         return _feature_cache.features(
             self._config(),
             to_raw_pixels(X, self.pixel_range_),
@@ -193,11 +193,18 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
             cache=self.cache,
         )
 
+    def _fit_pixel_range(self, X):
+        return fit_pixel_range(X, self.pixel_range, self)
+
+    def _check_pixel_range(self, X):
+        check_pixel_range(X, self.pixel_range_, self)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
+
 
     def get_feature_names_out(self, input_features=None):
         """Get output feature names: ``<backbone>0``, ``<backbone>1``, ...
@@ -214,6 +221,21 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "n_features_out_")
         return np.asarray([f"{self.backbone}{i}" for i in range(self.n_features_out_)])
+
+
+class _ClassifierFeatures(BackboneFeatures):
+    """The frozen backbone inside a TransferClassifier.
+
+    Its images come from the classifier, which has already applied the pixel
+    contract (checked them, warned, scaled [0, 1] images to raw pixels): they
+    are raw pixels and are not checked a second time.
+    """
+
+    def _fit_pixel_range(self, X):
+        return (0, 255)
+
+    def _check_pixel_range(self, X):
+        pass
 
 
 @fill_doc
@@ -383,12 +405,8 @@ class TransferClassifier(BaseImageClassifier):
     @property
     def feature_encoder(self):
         """The frozen backbone that turns images into the head's input."""
-        # The images reach it as raw pixels: the classifier has scaled [0, 1] ones.
-        return BackboneFeatures(
-            self.backbone,
-            weights=self.weights,
-            input_size=self.input_size,
-            pixel_range=(0, 255),
+        return _ClassifierFeatures(
+            self.backbone, weights=self.weights, input_size=self.input_size
         )
 
     def _build_architecture(self, input_shape, n_classes, seed):

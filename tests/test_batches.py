@@ -94,3 +94,4 @@ def test_fit_on_a_memmap_is_the_fit_on_the_array(tmp_path):
     a = LeNet5Classifier(epochs=2, random_state=0).fit(mapped, y)
     b = LeNet5Classifier(epochs=2, random_state=0).fit(X, y)
     np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(X), atol=1e-6)
+    np.testing.assert_array_equal(a.predict_proba(mapped), a.predict_proba(X))

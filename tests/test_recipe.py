@@ -217,9 +217,9 @@ def test_predict_batch_size_follows_fit_unless_routed(data, monkeypatch):
     seen = []
     predict = type(est.model_).predict
 
-    def spy(model, *args, **kwargs):
-        seen.append(kwargs.get("batch_size"))
-        return predict(model, *args, **kwargs)
+    def spy(model, x, **kwargs):
+        seen.append(x.batch_size)  # the images reach Keras as ImageBatches
+        return predict(model, x, **kwargs)
 
     monkeypatch.setattr(type(est.model_), "predict", spy)
     est.predict(X[:5])
