@@ -72,6 +72,7 @@ from skfashion._recipe import (
     early_stopping_callbacks,
     restart_schedule,
 )
+from skfashion._routing import RoutedParametersMixin
 from skfashion._validation import (
     check_class_weight,
     check_fitted_image_shape,
@@ -84,14 +85,7 @@ from skfashion._validation import (
 
 check_scikeras()
 
-#: Prefixes of the ``prefix__name`` parameters that are routed to Keras.
-ROUTING_PREFIXES = ("fit", "predict", "optimizer", "compile", "callbacks")
-
-#: ``keras.Model.compile`` arguments that are fixed by design, not routable.
-_FIXED_COMPILE_ARGS = ("optimizer", "loss", "metrics")
-
-
-class BaseImageClassifier(KerasClassifier):
+class BaseImageClassifier(RoutedParametersMixin, KerasClassifier):
     """Base class of skfashion's image classifiers. Not for direct use.
 
     Subclasses define ``__init__`` (storing their architecture parameters, then
@@ -300,73 +294,6 @@ class BaseImageClassifier(KerasClassifier):
             Accuracy of ``predict(X)`` against ``y``.
         """
         return super().score(X, y, sample_weight=sample_weight)
-
-    def set_params(self, **params):
-        """Set the parameters of this estimator.
-
-        Parameters
-        ----------
-        **params : dict
-            Constructor parameters (``epochs=20``) and routed Keras parameters
-            (``optimizer__beta_1=0.8``, ``compile__steps_per_execution=1``;
-            see the ``**kwargs`` of the class). An unknown name is refused
-            here with a ``ValueError``; values are checked when ``fit`` is
-            called.
-
-        Returns
-        -------
-        self : object
-            The estimator.
-        """
-        # scikeras stores any name under one of its own prefixes (``loss__``,
-        # ``model__``...) that skfashion's fit would then ignore, and suggests
-        # passing an unknown name to the constructor: refuse both here.
-        known = self.get_params(deep=False)
-        for name in params:
-            if name not in known and name.split("__", 1)[0] not in ROUTING_PREFIXES:
-                raise ValueError(self._unknown_parameter_message(name))
-        return super().set_params(**params)
-
-    def _unknown_parameter_message(self, name):
-        return (
-            f"Unknown parameter {name!r} for {type(self).__name__}. Extra "
-            "parameters must be routed to Keras with one of the prefixes "
-            f"{', '.join(p + '__' for p in ROUTING_PREFIXES)}; the others "
-            "are listed by get_params()."
-        )
-
-    def _check_routed_params(self):
-        for name in self._user_params:
-            prefix = name.split("__", 1)[0]
-            if "__" not in name or prefix not in ROUTING_PREFIXES:
-                raise ValueError(self._unknown_parameter_message(name))
-        for name in ("learning_rate", "weight_decay"):
-            if f"optimizer__{name}" in vars(self):
-                raise ValueError(
-                    f"Set {name.replace('_', ' ')} with {name}=..., not "
-                    f"optimizer__{name}."
-                )
-        for name in _FIXED_COMPILE_ARGS:
-            if f"compile__{name}" in vars(self):
-                raise ValueError(
-                    f"compile__{name} cannot be set: {type(self).__name__} always "
-                    "trains with Adam on the (label-smoothed) cross-entropy and "
-                    "reports accuracy. Use learning_rate=, lr_schedule=, "
-                    "weight_decay=, label_smoothing= and optimizer__name=... to "
-                    "change the recipe."
-                )
-
-    def _routed(self, prefix):
-        """The routed ``prefix__name`` parameters as ``{name: value}``.
-
-        Routed parameters live in the instance dict, whether they came through
-        ``__init__`` or ``set_params`` (as in a grid search over a clone).
-        """
-        return {
-            name.split("__", 1)[1]: value
-            for name, value in vars(self).items()
-            if name.startswith(f"{prefix}__")
-        }
 
     def _compile(self, model, learning_rate):
         """Compile ``model`` with the recipe (:func:`skfashion._recipe.compile_model`)."""
