@@ -8,7 +8,7 @@ only when it is imported), and the rows take turns over ``--rounds`` rounds so
 that other load on a shared machine falls on all of them alike.
 
 Reported per row: training images/s over the epochs after the first (median
-over those epochs and the rounds; an epoch's time includes the pass over the
+over those epochs and the rounds; an epoch's time includes any pass over a
 validation split, so this is what a user sees), the same over the whole
 ``fit`` call (model building, tracing and the first epoch included), the
 ratio of both to the shipped defaults, and the training accuracy of the last
@@ -21,6 +21,7 @@ Usage::
     python benchmarks/cpu_settings.py                      # LeNet-5, 60,000 images
     python benchmarks/cpu_settings.py --model cnn --train-size 12000 --epochs 3
     python benchmarks/cpu_settings.py --quick              # 6,000 images, smoke run
+    python benchmarks/cpu_settings.py --model cnn --settings precision=float32,precision=mixed_bfloat16
 
 Nothing here is committed as a result: figures depend on the CPU and its load.
 """
@@ -28,7 +29,6 @@ Nothing here is committed as a result: figures depend on the CPU and its load.
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -36,8 +36,8 @@ import time
 
 #: name -> (estimator parameters, environment variables) that differ from the defaults.
 SETTINGS = {
-    # The estimators' defaults: unseeded (random_state=None), augmentation on,
-    # 10 % validation split, steps_per_execution=16, oneDNN on, no XLA.
+    # The estimators' defaults: unseeded (random_state=None), no validation
+    # split, steps_per_execution=16, oneDNN on, no XLA, precision="auto".
     "shipped defaults": ({}, {}),
     # A seeded fit runs under TensorFlow's op determinism (scikeras turns it on).
     "random_state=0": ({"random_state": 0}, {}),
@@ -50,6 +50,9 @@ SETTINGS = {
     "oneDNN off": ({}, {"TF_ENABLE_ONEDNN_OPTS": "0"}),
     "1 inter-op thread": ({}, {"TF_NUM_INTEROP_THREADS": "1"}),
     "1 intra-op thread": ({}, {"TF_NUM_INTRAOP_THREADS": "1"}),
+    # precision="auto" (the default) is one of these two, from the CPU's flags.
+    "precision=float32": ({"precision": "float32"}, {}),
+    "precision=mixed_bfloat16": ({"precision": "mixed_bfloat16"}, {}),
 }
 #: Batch sizes tried besides the default.
 BATCH_SIZES = (64, 128, 256, 512)
@@ -117,6 +120,13 @@ def settings(model):
 
 def measure(model, args):
     rows = settings(model)
+    if args.settings:
+        wanted = {"shipped defaults", *(n.strip() for n in args.settings.split(","))}
+        unknown = wanted - set(rows)
+        if unknown:
+            raise SystemExit(f"unknown setting(s) {sorted(unknown)}; expected some of: "
+                             f"{', '.join(rows)}")
+        rows = {name: row for name, row in rows.items() if name in wanted}
     runs = {name: [] for name in rows}
     for round_ in range(args.rounds):
         for name, (params, env) in rows.items():
@@ -154,6 +164,8 @@ def main(argv=None):
     parser.add_argument("--train-size", type=int, default=60_000, help="first N training images")
     parser.add_argument("--epochs", type=int, default=4, help="per fit; the first is warm-up")
     parser.add_argument("--rounds", type=int, default=2, help="fits per setting, taking turns")
+    parser.add_argument("--settings", default=None,
+                        help="comma-separated rows to run (the shipped defaults always run)")
     parser.add_argument("--quick", action="store_true", help="6,000 images, 2 epochs, 1 round")
     parser.add_argument("--json", default=None, metavar="PATH")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
@@ -164,10 +176,11 @@ def main(argv=None):
         parser.error(f"--epochs must be at least 2 (the first is warm-up); got {args.epochs}")
     if args.quick:
         args.train_size, args.epochs, args.rounds = 6000, 2, 1
-    print(f"# {args.train_size:,} training images of Fashion-MNIST (10 % held out for "
-          f"validation), {args.epochs} epochs, {args.rounds} rounds; {os.cpu_count()} CPUs "
-          f"({platform.processor() or platform.machine()}). Noisy if the machine is shared: "
-          "compare ratios within one run.", flush=True)
+    from skfashion._report import cpu_description
+
+    print(f"# {args.train_size:,} training images of Fashion-MNIST, {args.epochs} epochs, "
+          f"{args.rounds} rounds; CPU: {cpu_description()}. Noisy if the machine is "
+          "shared: compare ratios within one run.", flush=True)
     results = {}
     for model in args.model or ["lenet5"]:
         results[model] = measure(model, args)

@@ -69,7 +69,9 @@ from skfashion._recipe import (
     SCHEDULES,
     auto_batch_size,
     compile_model,
+    dtype_policy,
     early_stopping_callbacks,
+    resolve_precision,
     restart_schedule,
 )
 from skfashion._routing import RoutedParametersMixin
@@ -326,11 +328,17 @@ class BaseImageClassifier(RoutedParametersMixin, KerasClassifier):
         return X, y
 
     def _keras_build_fn(self):
-        model = self._build_architecture(
-            input_shape=self.input_shape_,
-            n_classes=self.n_classes_,
-            seed=self._random_state,
-        )
+        # An estimator with a ``precision`` parameter builds its network under
+        # the dtype policy it stands for on this machine, kept as precision_.
+        precision = "float32"
+        if hasattr(self, "precision"):
+            precision = self.precision_ = resolve_precision(self.precision)
+        with dtype_policy(precision):
+            model = self._build_architecture(
+                input_shape=self.input_shape_,
+                n_classes=self.n_classes_,
+                seed=self._random_state,
+            )
         return self._compile(model, float(self.learning_rate))
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):

@@ -110,6 +110,30 @@ def fix_op_determinism_default():
     return is_op_determinism_enabled()
 
 
+def cpu_fields(cpuinfo="/proc/cpuinfo"):
+    """The first value of each field of ``cpuinfo`` (``{}`` if it cannot be read).
+
+    ``"flags"`` lists the instruction sets, ``"model name"`` the CPU model. Read
+    without TensorFlow, for the run-time choices of :mod:`skfashion._recipe` and
+    the CPU line of every report.
+    """
+    fields = {}
+    try:
+        with open(cpuinfo, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                key, sep, value = line.partition(":")
+                if sep and key.strip() not in fields:
+                    fields[key.strip()] = value.strip()
+    except OSError:
+        pass
+    return fields
+
+
+def cpu_flags(cpuinfo="/proc/cpuinfo"):
+    """The CPU's instruction-set flags, as a set (empty if ``cpuinfo`` cannot be read)."""
+    return set(cpu_fields(cpuinfo).get("flags", "").split())
+
+
 _loaded = False
 
 

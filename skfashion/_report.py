@@ -16,6 +16,7 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
+from skfashion._config import cpu_fields
 from skfashion._files import atomic_write, umask
 
 
@@ -148,15 +149,7 @@ def cpu_description(cpuinfo="/proc/cpuinfo"):
     >>> "cores" in cpu_description()
     True
     """
-    fields = {}
-    try:
-        with open(cpuinfo, encoding="utf-8", errors="replace") as f:
-            for line in f:
-                key, sep, value = line.partition(":")
-                if sep and key.strip() not in fields:
-                    fields[key.strip()] = value.strip()
-    except OSError:
-        pass
+    fields = cpu_fields(cpuinfo)
     flags = set(fields.get("flags", "").split())
     shown = [f for f in CPU_FLAGS_OF_NOTE if f in flags]
     model = fields.get("model name", platform.processor() or "unknown CPU")

@@ -360,7 +360,9 @@ def build_head(n_features, n_classes, *, units=(256,), dropout=0.3, seed=None):
 
 
 def _predictions(x, n_classes, seeds):
+    # Always float32, also under a mixed dtype policy: the probabilities and
+    # the loss keep their precision (Keras' mixed-precision guide).
     return layers.Dense(
         n_classes, activation="softmax", kernel_initializer=seeds.initializer(),
-        name="predictions",
+        dtype="float32", name="predictions",
     )(x)

@@ -5,6 +5,7 @@ import numbers
 from skfashion._base import BaseImageClassifier
 from skfashion._compat import Interval, StrOptions
 from skfashion._docstrings import fill_doc
+from skfashion._recipe import PRECISIONS
 from skfashion.architectures import build_cnn, build_lenet5
 
 #: Default training budgets (epochs): a fit on the 60,000 Fashion-MNIST
@@ -78,6 +79,7 @@ class CNNClassifier(BaseImageClassifier):
         With a validation split: epochs without improvement of ``val_loss``
         before training stops and the best weights are restored. ``None``
         disables early stopping.
+    %(precision_parameter)s
     %(common_parameters)s
 
     Attributes
@@ -87,6 +89,9 @@ class CNNClassifier(BaseImageClassifier):
     history_ : dict of list
         Per-epoch ``loss``, ``accuracy``, ``val_loss`` and ``val_accuracy``.
     %(fitted_attributes)s
+    precision_ : str
+        The Keras dtype policy the network was built under (what
+        ``precision="auto"`` chose).
 
     See Also
     --------
@@ -122,6 +127,7 @@ class CNNClassifier(BaseImageClassifier):
         "dense_dropout": [Interval(numbers.Real, 0, 1, closed="left")],
         "augment": ["boolean"],
         "tta": ["boolean", StrOptions({"auto"})],
+        "precision": [StrOptions(set(PRECISIONS))],
     }
 
     def __init__(
@@ -147,6 +153,7 @@ class CNNClassifier(BaseImageClassifier):
         label_smoothing=0.1,
         validation_split=0.0,
         patience=5,
+        precision="auto",
         image_shape=None,
         pixel_range="auto",
         random_state=None,
@@ -167,6 +174,7 @@ class CNNClassifier(BaseImageClassifier):
         self.dense_dropout = dense_dropout
         self.augment = augment
         self.tta = tta
+        self.precision = precision
         super().__init__(
             epochs=epochs,
             batch_size=batch_size,
@@ -243,6 +251,7 @@ class LeNet5Classifier(BaseImageClassifier):
     patience : int or None, default=10
         With a validation split: epochs without improvement of ``val_loss``
         before training stops and the best weights are restored.
+    %(precision_parameter)s
     %(common_parameters)s
 
     Attributes
@@ -252,6 +261,9 @@ class LeNet5Classifier(BaseImageClassifier):
     history_ : dict of list
         Per-epoch ``loss``, ``accuracy``, ``val_loss`` and ``val_accuracy``.
     %(fitted_attributes)s
+    precision_ : str
+        The Keras dtype policy the network was built under (what
+        ``precision="auto"`` chose).
 
     See Also
     --------
@@ -274,6 +286,7 @@ class LeNet5Classifier(BaseImageClassifier):
         "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
         "augment": ["boolean"],
         "tta": ["boolean", StrOptions({"auto"})],
+        "precision": [StrOptions(set(PRECISIONS))],
     }
 
     def __init__(
@@ -293,6 +306,7 @@ class LeNet5Classifier(BaseImageClassifier):
         label_smoothing=0.1,
         validation_split=0.0,
         patience=10,
+        precision="auto",
         image_shape=None,
         pixel_range="auto",
         random_state=None,
@@ -307,6 +321,7 @@ class LeNet5Classifier(BaseImageClassifier):
         self.dropout = dropout
         self.augment = augment
         self.tta = tta
+        self.precision = precision
         super().__init__(
             epochs=epochs,
             batch_size=batch_size,

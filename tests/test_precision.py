@@ -1,0 +1,180 @@
+"""The ``precision`` parameter: float32 or Keras' mixed_bfloat16, chosen from the CPU."""
+
+import threading
+
+import keras
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from skfashion import (
+    CNNClassifier,
+    LeNet5Classifier,
+    TransferClassifier,
+    _compat,
+    _config,
+)
+from skfashion._recipe import (
+    BF16_CPU_FLAGS,
+    PRECISIONS,
+    dtype_policy,
+    resolve_precision,
+)
+
+TINY = {
+    CNNClassifier: dict(filters=(4, 8), epochs=2, random_state=0),
+    LeNet5Classifier: dict(epochs=2, random_state=0),
+}
+
+
+@pytest.fixture(scope="module")
+def data(fashion_sample):
+    X, y = fashion_sample
+    return X[:300], y[:300]
+
+
+# ------------------------------------------------------------ the choice
+
+
+@pytest.mark.parametrize("flag", BF16_CPU_FLAGS)
+def test_auto_is_bfloat16_on_a_cpu_with_bfloat16_instructions(flag):
+    assert resolve_precision("auto", flags={"avx2", "fma", flag}, gpus=0) == "mixed_bfloat16"
+
+
+@pytest.mark.parametrize("flags", [set(), {"avx2", "fma"}, {"avx2", "avx512f", "avx512_vnni"}])
+def test_auto_is_float32_without_bfloat16_instructions(flags):
+    assert resolve_precision("auto", flags=flags, gpus=0) == "float32"
+
+
+def test_auto_is_float32_with_a_gpu():
+    # bfloat16 was measured on CPUs only.
+    assert resolve_precision("auto", flags={"avx512_bf16"}, gpus=1) == "float32"
+
+
+@pytest.mark.parametrize("precision", ["float32", "mixed_bfloat16"])
+def test_explicit_precisions_stand_for_themselves(precision):
+    assert resolve_precision(precision, flags=set(), gpus=0) == precision
+    assert resolve_precision(precision, flags={"avx512_bf16"}, gpus=0) == precision
+
+
+def test_an_unknown_precision_is_refused_with_the_choices():
+    with pytest.raises(ValueError, match=r"precision must be one of .*'float16'"):
+        resolve_precision("float16")
+
+
+def test_the_estimators_refuse_an_unknown_precision(data):
+    X, y = data
+    with pytest.raises(_compat.InvalidParameterError, match="'precision' parameter"):
+        CNNClassifier(precision="mixed_float16", epochs=1).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "flags, expected", [({"avx512_bf16"}, "mixed_bfloat16"), ({"avx2"}, "float32")]
+)
+def test_fitted_precision_follows_this_machine(data, monkeypatch, flags, expected):
+    X, y = data
+    monkeypatch.setattr(_config, "cpu_flags", lambda cpuinfo="/proc/cpuinfo": flags)
+    est = LeNet5Classifier(**TINY[LeNet5Classifier]).fit(X, y)
+    assert est.precision == "auto"
+    assert est.precision_ == expected
+    assert est.model_.get_layer("c1").dtype_policy.name == expected
+
+
+def test_cpu_flags_reads_the_flags_line(tmp_path):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx2 avx512_bf16\n\nprocessor\t: 1\n")
+    assert _config.cpu_flags(cpuinfo) == {"fpu", "avx2", "avx512_bf16"}
+    assert _config.cpu_flags(tmp_path / "missing") == set()
+
+
+# ------------------------------------------------------------ the network
+
+
+@pytest.mark.parametrize("cls", [CNNClassifier, LeNet5Classifier])
+def test_bfloat16_network_computes_in_bfloat16_and_predicts_in_float32(cls, data):
+    X, y = data
+    est = cls(**TINY[cls], precision="mixed_bfloat16").fit(X, y)
+    assert est.precision_ == "mixed_bfloat16"
+    hidden = [layer for layer in est.model_.layers if layer.weights and layer.name != "predictions"]
+    assert hidden and all(layer.compute_dtype == "bfloat16" for layer in hidden)
+    # Weights stay float32 (mixed precision), and so does the output layer.
+    assert all(w.dtype == "float32" for w in est.model_.weights)
+    assert est.model_.get_layer("predictions").compute_dtype == "float32"
+    proba = est.predict_proba(X[:20])
+    assert proba.dtype == np.float32
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+    # Keras' own default is left as it was.
+    assert keras.config.dtype_policy().name == "float32"
+
+
+@pytest.mark.parametrize("cls", [CNNClassifier, LeNet5Classifier])
+def test_bfloat16_fit_learns_and_is_reproducible(cls, data):
+    X, y = data
+    # Enough steps for the tiny networks to learn 300 images (LeNet-5 is quicker).
+    epochs, filters = (8, {"filters": (8, 16)}) if cls is CNNClassifier else (4, {})
+    params = {**TINY[cls], **filters, "epochs": epochs, "precision": "mixed_bfloat16"}
+    first = cls(**params).fit(X, y)
+    second = clone(first).fit(X, y)
+    np.testing.assert_array_equal(first.predict_proba(X), second.predict_proba(X))
+    # 10 classes: chance is 10 %; both precisions fit the training images alike.
+    float32 = cls(**{**params, "precision": "float32"}).fit(X, y)
+    assert first.score(X, y) > 0.4
+    assert abs(first.score(X, y) - float32.score(X, y)) < 0.15
+
+
+def test_bfloat16_model_survives_pickle_and_keras_saving(data, tmp_path):
+    import pickle
+
+    X, y = data
+    est = CNNClassifier(**TINY[CNNClassifier], precision="mixed_bfloat16").fit(X, y)
+    again = pickle.loads(pickle.dumps(est))
+    assert again.precision_ == "mixed_bfloat16"
+    np.testing.assert_array_equal(again.predict_proba(X[:50]), est.predict_proba(X[:50]))
+    path = tmp_path / "model.keras"
+    est.model_.save(path)
+    loaded = keras.saving.load_model(path)
+    assert loaded.get_layer("block1_conv1").compute_dtype == "bfloat16"
+    np.testing.assert_allclose(
+        loaded.predict(X[:50].reshape(-1, 28, 28, 1), verbose=0),
+        est.model_.predict(X[:50].reshape(-1, 28, 28, 1), verbose=0),
+        atol=1e-6,
+    )
+
+
+def test_transfer_has_no_precision_parameter():
+    # Its head is a small dense network on cached features: nothing to gain.
+    assert "precision" not in TransferClassifier().get_params()
+
+
+def test_precision_values_are_documented():
+    doc = CNNClassifier.__doc__
+    assert all(f'"{p}"' in doc for p in PRECISIONS)
+
+
+# ------------------------------------------------------------ the policy scope
+
+
+def test_dtype_policy_is_restored_after_an_error():
+    with pytest.raises(RuntimeError, match="inside"):
+        with dtype_policy("mixed_bfloat16"):
+            assert keras.config.dtype_policy().name == "mixed_bfloat16"
+            raise RuntimeError("inside")
+    assert keras.config.dtype_policy().name == "float32"
+
+
+def test_dtype_policy_does_not_reach_other_threads():
+    # skfashion relies on Keras keeping its default policy per thread: a model
+    # built by a dask worker thread meanwhile must stay float32.
+    inside, seen = threading.Event(), []
+
+    def other_thread():
+        inside.wait(timeout=30)
+        seen.append(keras.config.dtype_policy().name)
+        seen.append(keras.layers.Dense(2).dtype_policy.name)
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    with dtype_policy("mixed_bfloat16"):
+        inside.set()
+        thread.join(timeout=30)
+    assert seen == ["float32", "float32"]
