@@ -91,8 +91,9 @@ def _child(spec):
         "epoch_img_s": [n_train / s for s in timer.seconds],
         "fit_img_s": n_train * len(timer.seconds) / fit_seconds,
         "train_accuracy": timer.accuracy[-1],
-        "batch_size": est.batch_size,
+        "batch_size": est.batch_size_,
         "xla": bool(est.model_.jit_compile),
+        "precision": est.precision_,
     }))
 
 
@@ -139,6 +140,7 @@ def measure(model, args):
         table[name] = {
             "batch_size": results[0]["batch_size"],
             "xla": results[0]["xla"],
+            "precision": results[0]["precision"],
             "steady_img_s": statistics.median(r for res in results for r in res["epoch_img_s"][1:]),
             "fit_img_s": statistics.median(res["fit_img_s"] for res in results),
             "train_accuracy": statistics.median(res["train_accuracy"] for res in results),
@@ -148,11 +150,13 @@ def measure(model, args):
 
 def print_table(model, table):
     base = table["shipped defaults"]
-    print(f"\n| {model}: setting | batch | XLA used | train img/s, epochs after the first "
-          "| ratio | train img/s, whole fit | ratio | train accuracy, last epoch |")
-    print("|---|---:|---|---:|---:|---:|---:|---:|")
+    print(f"\n| {model}: setting | batch | XLA used | precision "
+          "| train img/s, epochs after the first | ratio | train img/s, whole fit | ratio "
+          "| train accuracy, last epoch |")
+    print("|---|---:|---|---|---:|---:|---:|---:|---:|")
     for name, row in table.items():
         print(f"| {name} | {row['batch_size']} | {'yes' if row['xla'] else 'no'} "
+              f"| {row['precision']} "
               f"| {row['steady_img_s']:,.0f} "
               f"| {row['steady_img_s'] / base['steady_img_s']:.2f} | {row['fit_img_s']:,.0f} "
               f"| {row['fit_img_s'] / base['fit_img_s']:.2f} | {row['train_accuracy']:.4f} |")

@@ -69,7 +69,6 @@ from skfashion._recipe import (
     SCHEDULES,
     auto_batch_size,
     compile_model,
-    dtype_policy,
     early_stopping_callbacks,
     resolve_precision,
     restart_schedule,
@@ -327,18 +326,22 @@ class BaseImageClassifier(RoutedParametersMixin, KerasClassifier):
         self._initialize_callbacks()
         return X, y
 
+    def _precision(self):
+        """The dtype policy of the network: what ``precision`` stands for on this machine.
+
+        The builders give it to every layer; Keras' global policy is left alone.
+        Estimators without a ``precision`` parameter build in float32.
+        """
+        return resolve_precision(getattr(self, "precision", "float32"))
+
     def _keras_build_fn(self):
-        # An estimator with a ``precision`` parameter builds its network under
-        # the dtype policy it stands for on this machine, kept as precision_.
-        precision = "float32"
         if hasattr(self, "precision"):
-            precision = self.precision_ = resolve_precision(self.precision)
-        with dtype_policy(precision):
-            model = self._build_architecture(
-                input_shape=self.input_shape_,
-                n_classes=self.n_classes_,
-                seed=self._random_state,
-            )
+            self.precision_ = self._precision()
+        model = self._build_architecture(
+            input_shape=self.input_shape_,
+            n_classes=self.n_classes_,
+            seed=self._random_state,
+        )
         return self._compile(model, float(self.learning_rate))
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):

@@ -283,6 +283,7 @@ def compare(args, data, log, out):
             "predict_seconds": predict_s,
             "n_parameters": total,
             "n_trainable_parameters": trainable,
+            "precision": getattr(est, "precision_", "float32"),
             "history": {k: [float(v) for v in vs] for k, vs in est.history_.items()},
         })
         sections += [f"## {name}", "", f"`{_params_text(est)}`", ""]

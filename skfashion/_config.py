@@ -110,6 +110,12 @@ def fix_op_determinism_default():
     return is_op_determinism_enabled()
 
 
+#: CPU flags (``/proc/cpuinfo``) of the bfloat16 instructions oneDNN uses for
+#: bfloat16 tensors: AVX-512 BF16 (AMD Zen 4 and later; Intel Cooper Lake and
+#: Sapphire Rapids and later Xeons) and AMX (Intel Sapphire Rapids and later).
+BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
+
+
 def cpu_fields(cpuinfo="/proc/cpuinfo"):
     """The first value of each field of ``cpuinfo`` (``{}`` if it cannot be read).
 

@@ -20,14 +20,15 @@ The recipe is built around that budget rather than around a validation split:
 * **Precision from the CPU.** ``precision="auto"`` builds the network under
   Keras' ``mixed_bfloat16`` dtype policy (float32 weights, bfloat16
   computation, float32 output) on a CPU with bfloat16 instructions
-  (:data:`BF16_CPU_FLAGS`), where oneDNN runs bfloat16 kernels, and in float32
-  elsewhere (:func:`resolve_precision`, :func:`dtype_policy`).
+  (:data:`~skfashion._config.BF16_CPU_FLAGS`), where oneDNN runs bfloat16
+  kernels, and in float32 elsewhere (:func:`resolve_precision`). The policy is given to every layer
+  by the builders (their ``dtype``), never set globally: Keras'
+  ``clear_session`` in any thread resets its global policy in all of them.
 
 The schedule and the loss are registered Keras objects, so a fitted model can
 still be saved, pickled and loaded.
 """
 
-import contextlib
 import math
 
 from skfashion import _config
@@ -38,6 +39,7 @@ import keras
 from keras import ops
 
 from skfashion._compat import learning_rate_schedule
+from skfashion._config import BF16_CPU_FLAGS
 
 #: ``batch_size="auto"`` gives at least this many optimizer steps per epoch.
 MIN_STEPS_PER_EPOCH = 64
@@ -61,10 +63,6 @@ NO_WEIGHT_DECAY = ("gamma", "beta", "bias")
 #: Values of the ``precision`` parameter.
 PRECISIONS = ("auto", "float32", "mixed_bfloat16")
 
-#: CPU flags (``/proc/cpuinfo``) of bfloat16 instructions that oneDNN uses for
-#: bfloat16 tensors: AVX-512 BF16 (AMD Zen 4 and later, Intel Cooper Lake and
-#: later) and AMX (Intel Sapphire Rapids and later, which have AVX-512 BF16 too).
-BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
 
 #: Learning-rate schedules, for messages and docs.
 SCHEDULES = {
@@ -245,11 +243,13 @@ def resolve_precision(precision, *, flags=None, gpus=None):
 
     ``"float32"`` and ``"mixed_bfloat16"`` stand for themselves. ``"auto"`` is
     ``"mixed_bfloat16"`` when TensorFlow sees no GPU and the CPU has one of
-    :data:`BF16_CPU_FLAGS`, else ``"float32"``: where bfloat16 runs in hardware
-    it trains the same networks in less time for the same accuracy (measured
-    figures: the documentation's performance page); elsewhere it would be
-    emulated, and on a GPU it was not measured. ``flags`` (a set of CPU flags)
-    and ``gpus`` (a number of GPUs) replace what this machine reports.
+    :data:`~skfashion._config.BF16_CPU_FLAGS`, else ``"float32"``: where
+    bfloat16 runs in hardware it was measured to train the networks in less
+    time for the same accuracy (figures: the documentation's performance
+    page); elsewhere it would be emulated, and on a GPU it was not measured.
+    ``flags`` (a set of CPU flags) and ``gpus`` (a number of GPUs) replace what
+    this machine reports (:func:`~skfashion._config.cpu_flags`,
+    :func:`gpu_count`).
 
     Examples
     --------
@@ -266,7 +266,7 @@ def resolve_precision(precision, *, flags=None, gpus=None):
     if precision != "auto":
         return precision
     if gpus is None:
-        gpus = len(_config.load_tensorflow().config.list_physical_devices("GPU"))
+        gpus = gpu_count()
     if flags is None:
         flags = _config.cpu_flags()
     if gpus or not any(flag in flags for flag in BF16_CPU_FLAGS):
@@ -274,17 +274,6 @@ def resolve_precision(precision, *, flags=None, gpus=None):
     return "mixed_bfloat16"
 
 
-@contextlib.contextmanager
-def dtype_policy(name):
-    """Build Keras layers under the dtype policy ``name`` inside the block.
-
-    Keras keeps its default dtype policy in thread-local state, so a model
-    built by another thread meanwhile keeps its own; the previous policy is
-    restored on leaving the block, also after an error.
-    """
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(name)
-    try:
-        yield
-    finally:
-        keras.config.set_dtype_policy(previous)
+def gpu_count():
+    """Number of GPUs TensorFlow sees."""
+    return len(_config.load_tensorflow().config.list_physical_devices("GPU"))

@@ -16,7 +16,7 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
-from skfashion._config import cpu_fields
+from skfashion._config import BF16_CPU_FLAGS, cpu_fields
 from skfashion._files import atomic_write, umask
 
 
@@ -137,7 +137,7 @@ def _json_default(value):
 
 
 #: CPU flags that decide which kernels TensorFlow and oneDNN can use.
-CPU_FLAGS_OF_NOTE = ("avx2", "fma", "avx512f", "avx512_bf16", "amx_tile", "amx_bf16")
+CPU_FLAGS_OF_NOTE = ("avx2", "fma", "avx512f", *BF16_CPU_FLAGS, "amx_tile")
 
 
 def cpu_description(cpuinfo="/proc/cpuinfo"):

@@ -8,6 +8,7 @@ The estimators in :mod:`skfashion.cnn` call these builders and compile the
 result; nothing here trains or holds state.
 """
 
+import functools
 import numbers
 import random
 
@@ -68,29 +69,30 @@ class _Seeds:
         return keras.initializers.GlorotUniform(seed=self())
 
 
-def _inputs(input_shape):
+def _inputs(input_shape, dtype):
     """Input layer and scaling to [0, 1]."""
     inputs = keras.Input(shape=tuple(input_shape), name="images")
-    return inputs, layers.Rescaling(1.0 / 255.0, name="rescale")(inputs)
+    return inputs, layers.Rescaling(1.0 / 255.0, dtype=dtype, name="rescale")(inputs)
 
 
-def _conv_bn_relu(x, filters, kernel_size, *, seeds, name, strides=1):
+def _conv_bn_relu(x, filters, kernel_size, *, seeds, dtype, name, strides=1):
     x = layers.Conv2D(
         filters, kernel_size, strides=strides, padding="same", use_bias=False,
-        kernel_initializer=seeds.initializer(), name=name,
+        kernel_initializer=seeds.initializer(), dtype=dtype, name=name,
     )(x)
-    x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"{name}_bn")(x)
-    return layers.Activation("relu", name=f"{name}_relu")(x)
+    x = layers.BatchNormalization(momentum=BN_MOMENTUM, dtype=dtype, name=f"{name}_bn")(x)
+    return layers.Activation("relu", dtype=dtype, name=f"{name}_relu")(x)
 
 
-def _dense_block(x, units, *, dropout, seeds, name):
+def _dense_block(x, units, *, dropout, seeds, dtype, name):
     x = layers.Dense(
-        units, use_bias=False, kernel_initializer=seeds.initializer(), name=f"{name}_dense"
+        units, use_bias=False, kernel_initializer=seeds.initializer(), dtype=dtype,
+        name=f"{name}_dense",
     )(x)
-    x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"{name}_bn")(x)
-    x = layers.Activation("relu", name=f"{name}_relu")(x)
+    x = layers.BatchNormalization(momentum=BN_MOMENTUM, dtype=dtype, name=f"{name}_bn")(x)
+    x = layers.Activation("relu", dtype=dtype, name=f"{name}_relu")(x)
     if dropout:
-        x = layers.Dropout(dropout, seed=seeds(), name=f"{name}_dropout")(x)
+        x = layers.Dropout(dropout, seed=seeds(), dtype=dtype, name=f"{name}_dropout")(x)
     return x
 
 
@@ -109,6 +111,7 @@ def build_cnn(
     dense_dropout=0.5,
     augment=False,
     seed=None,
+    dtype=None,
 ):
     """Build a CNN of blocks of conv + BatchNorm + ReLU, max-pooling and dropout.
 
@@ -156,6 +159,10 @@ def build_cnn(
         Seed of the initial weights, the dropout masks and the augmentation
         (each random layer gets its own seed, drawn from this one); None lets
         Keras draw one per layer.
+    dtype : str or None, default=None
+        Keras dtype policy of the layers, e.g. ``"mixed_bfloat16"`` (float32
+        weights, bfloat16 computation); the output layer computes in the
+        policy's variable dtype (float32). None follows Keras' global policy.
 
     Returns
     -------
@@ -179,52 +186,53 @@ def build_cnn(
     _check_rate("dense_dropout", dense_dropout)
 
     seeds = _Seeds(seed)
-    inputs, x = _inputs(input_shape)
+    inputs, x = _inputs(input_shape, dtype)
     if augment:
         # Active only during training: whole-pixel shifts of up to 10 % and
         # left-right flips, both label-preserving for clothing.
-        x = RandomShiftAndFlip(0.1, seed=seed, name="random_shift_flip")(x)
+        x = RandomShiftAndFlip(0.1, seed=seed, dtype=dtype, name="random_shift_flip")(x)
+    conv = functools.partial(_conv_bn_relu, kernel_size=kernel_size, seeds=seeds, dtype=dtype)
     if stem_stride is not None:
-        x = _conv_bn_relu(
-            x, filters[0], kernel_size, strides=stem_stride, seeds=seeds, name="stem"
-        )
+        x = conv(x, filters[0], strides=stem_stride, name="stem")
     for block, n_filters in enumerate(filters, start=1):
         if residual and x.shape[-1] != n_filters:
-            x = _conv_bn_relu(
-                x, n_filters, kernel_size, seeds=seeds, name=f"block{block}_project"
-            )
+            x = conv(x, n_filters, name=f"block{block}_project")
         shortcut = x
-        for conv in range(1, convs_per_block + 1):
-            x = _conv_bn_relu(
-                x, n_filters, kernel_size, seeds=seeds, name=f"block{block}_conv{conv}"
-            )
+        for i in range(1, convs_per_block + 1):
+            x = conv(x, n_filters, name=f"block{block}_conv{i}")
         if residual:
-            x = layers.Add(name=f"block{block}_add")([shortcut, x])
+            x = layers.Add(dtype=dtype, name=f"block{block}_add")([shortcut, x])
         if not (global_pool and block == len(filters)):
-            x = layers.MaxPooling2D(2, padding="same", name=f"block{block}_pool")(x)
+            x = layers.MaxPooling2D(
+                2, padding="same", dtype=dtype, name=f"block{block}_pool"
+            )(x)
         if dropout:
-            x = layers.Dropout(dropout, seed=seeds(), name=f"block{block}_dropout")(x)
+            x = layers.Dropout(
+                dropout, seed=seeds(), dtype=dtype, name=f"block{block}_dropout"
+            )(x)
     if global_pool:
-        x = layers.GlobalAveragePooling2D(name="global_pool")(x)
+        x = layers.GlobalAveragePooling2D(dtype=dtype, name="global_pool")(x)
     else:
-        x = layers.Flatten(name="flatten")(x)
+        x = layers.Flatten(dtype=dtype, name="flatten")(x)
     for i, units in enumerate(dense_units, start=1):
-        x = _dense_block(x, units, dropout=dense_dropout, seeds=seeds, name=f"fc{i}")
-    outputs = _predictions(x, n_classes, seeds)
+        x = _dense_block(
+            x, units, dropout=dense_dropout, seeds=seeds, dtype=dtype, name=f"fc{i}"
+        )
+    outputs = _predictions(x, n_classes, seeds, dtype)
     return keras.Model(inputs, outputs, name="cnn")
 
 
-def _to_lenet_field(x, input_shape):
+def _to_lenet_field(x, input_shape, dtype):
     """Zero-pad images smaller than 32x32 (centred) and resize larger ones."""
     height, width = input_shape[:2]
     pad_h, pad_w = max(LENET_FIELD - height, 0), max(LENET_FIELD - width, 0)
     if pad_h or pad_w:
         x = layers.ZeroPadding2D(
             ((pad_h // 2, pad_h - pad_h // 2), (pad_w // 2, pad_w - pad_w // 2)),
-            name="pad_to_32",
+            dtype=dtype, name="pad_to_32",
         )(x)
     if max(height, width) > LENET_FIELD:
-        x = layers.Resizing(LENET_FIELD, LENET_FIELD, name="resize_to_32")(x)
+        x = layers.Resizing(LENET_FIELD, LENET_FIELD, dtype=dtype, name="resize_to_32")(x)
     return x
 
 
@@ -237,6 +245,7 @@ def build_lenet5(
     dropout=0.0,
     augment=False,
     seed=None,
+    dtype=None,
 ):
     """Build LeNet-5: 6@5x5 conv, pool, 16@5x5 conv, pool, dense 120, 84, output.
 
@@ -263,6 +272,10 @@ def build_lenet5(
         Seed of the initial weights, the dropout masks and the augmentation
         (each random layer gets its own seed, drawn from this one); None lets
         Keras draw one per layer.
+    dtype : str or None, default=None
+        Keras dtype policy of the layers, e.g. ``"mixed_bfloat16"`` (float32
+        weights, bfloat16 computation); the output layer computes in the
+        policy's variable dtype (float32). None follows Keras' global policy.
 
     Returns
     -------
@@ -292,28 +305,27 @@ def build_lenet5(
     pool = pools[pooling]
 
     seeds = _Seeds(seed)
-    inputs, x = _inputs(input_shape)
+    inputs, x = _inputs(input_shape, dtype)
     if augment:
         # Keras' RandomTranslation + RandomFlip are a large part of a LeNet-5
         # training step on CPU; whole-pixel shifts by matrix products are cheap.
-        x = RandomShiftAndFlip(0.1, seed=seed, name="random_shift_flip")(x)
-    x = _to_lenet_field(x, input_shape)
-    x = layers.Conv2D(
-        6, 5, activation=activation, kernel_initializer=seeds.initializer(), name="c1"
-    )(x)
-    x = pool(2, name="s2")(x)
-    x = layers.Conv2D(
-        16, 5, activation=activation, kernel_initializer=seeds.initializer(), name="c3"
-    )(x)
-    x = pool(2, name="s4")(x)
-    x = layers.Flatten(name="flatten")(x)
+        x = RandomShiftAndFlip(0.1, seed=seed, dtype=dtype, name="random_shift_flip")(x)
+    x = _to_lenet_field(x, input_shape, dtype)
+    for n_filters, conv_name, pool_name in ((6, "c1", "s2"), (16, "c3", "s4")):
+        x = layers.Conv2D(
+            n_filters, 5, activation=activation, kernel_initializer=seeds.initializer(),
+            dtype=dtype, name=conv_name,
+        )(x)
+        x = pool(2, dtype=dtype, name=pool_name)(x)
+    x = layers.Flatten(dtype=dtype, name="flatten")(x)
     for units, name in ((120, "c5"), (84, "f6")):
         x = layers.Dense(
-            units, activation=activation, kernel_initializer=seeds.initializer(), name=name
+            units, activation=activation, kernel_initializer=seeds.initializer(),
+            dtype=dtype, name=name,
         )(x)
         if dropout:
-            x = layers.Dropout(dropout, seed=seeds(), name=f"{name}_dropout")(x)
-    outputs = _predictions(x, n_classes, seeds)
+            x = layers.Dropout(dropout, seed=seeds(), dtype=dtype, name=f"{name}_dropout")(x)
+    outputs = _predictions(x, n_classes, seeds, dtype)
     return keras.Model(inputs, outputs, name="lenet5")
 
 
@@ -354,15 +366,19 @@ def build_head(n_features, n_classes, *, units=(256,), dropout=0.3, seed=None):
     if dropout:
         x = layers.Dropout(dropout, seed=seeds(), name="features_dropout")(x)
     for i, n_units in enumerate(units, start=1):
-        x = _dense_block(x, n_units, dropout=dropout, seeds=seeds, name=f"head{i}")
-    outputs = _predictions(x, n_classes, seeds)
+        x = _dense_block(
+            x, n_units, dropout=dropout, seeds=seeds, dtype=None, name=f"head{i}"
+        )
+    outputs = _predictions(x, n_classes, seeds, None)
     return keras.Model(inputs, outputs, name="head")
 
 
-def _predictions(x, n_classes, seeds):
-    # Always float32, also under a mixed dtype policy: the probabilities and
-    # the loss keep their precision (Keras' mixed-precision guide).
+def _predictions(x, n_classes, seeds, dtype):
+    # In the variable dtype of the policy (float32 under a mixed policy): the
+    # probabilities and the loss keep their precision (Keras' mixed-precision
+    # guide).
+    policy = keras.config.dtype_policy() if dtype is None else keras.DTypePolicy(dtype)
     return layers.Dense(
         n_classes, activation="softmax", kernel_initializer=seeds.initializer(),
-        dtype="float32", name="predictions",
+        dtype=policy.variable_dtype, name="predictions",
     )(x)

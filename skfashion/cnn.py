@@ -210,6 +210,7 @@ class CNNClassifier(BaseImageClassifier):
             dense_dropout=self.dense_dropout,
             augment=self.augment,
             seed=seed,
+            dtype=self._precision(),
         )
 
 
@@ -351,4 +352,5 @@ class LeNet5Classifier(BaseImageClassifier):
             dropout=self.dropout,
             augment=self.augment,
             seed=seed,
+            dtype=self._precision(),
         )

@@ -1,7 +1,5 @@
 """The ``precision`` parameter: float32 or Keras' mixed_bfloat16, chosen from the CPU."""
 
-import threading
-
 import keras
 import numpy as np
 import pytest
@@ -13,13 +11,11 @@ from skfashion import (
     TransferClassifier,
     _compat,
     _config,
+    _recipe,
 )
-from skfashion._recipe import (
-    BF16_CPU_FLAGS,
-    PRECISIONS,
-    dtype_policy,
-    resolve_precision,
-)
+from skfashion._config import BF16_CPU_FLAGS
+from skfashion._recipe import PRECISIONS, resolve_precision
+from skfashion.architectures import build_cnn, build_lenet5
 
 TINY = {
     CNNClassifier: dict(filters=(4, 8), epochs=2, random_state=0),
@@ -74,6 +70,7 @@ def test_the_estimators_refuse_an_unknown_precision(data):
 def test_fitted_precision_follows_this_machine(data, monkeypatch, flags, expected):
     X, y = data
     monkeypatch.setattr(_config, "cpu_flags", lambda cpuinfo="/proc/cpuinfo": flags)
+    monkeypatch.setattr(_recipe, "gpu_count", lambda: 0)
     est = LeNet5Classifier(**TINY[LeNet5Classifier]).fit(X, y)
     assert est.precision == "auto"
     assert est.precision_ == expected
@@ -146,35 +143,37 @@ def test_transfer_has_no_precision_parameter():
     assert "precision" not in TransferClassifier().get_params()
 
 
-def test_precision_values_are_documented():
-    doc = CNNClassifier.__doc__
-    assert all(f'"{p}"' in doc for p in PRECISIONS)
+@pytest.mark.parametrize("cls", [CNNClassifier, LeNet5Classifier])
+def test_precision_and_its_fitted_attribute_are_documented(cls):
+    assert all(f'"{p}"' in cls.__doc__ for p in PRECISIONS)
+    assert "precision_ : str" in cls.__doc__
 
 
-# ------------------------------------------------------------ the policy scope
+# ------------------------------------------------------------ the builders
 
 
-def test_dtype_policy_is_restored_after_an_error():
-    with pytest.raises(RuntimeError, match="inside"):
-        with dtype_policy("mixed_bfloat16"):
-            assert keras.config.dtype_policy().name == "mixed_bfloat16"
-            raise RuntimeError("inside")
-    assert keras.config.dtype_policy().name == "float32"
+@pytest.mark.parametrize("build", [build_cnn, build_lenet5])
+def test_builders_give_every_layer_the_dtype_and_keep_the_output_float32(build):
+    model = build((28, 28, 1), 10, augment=True, dtype="mixed_bfloat16")
+    for layer in model.layers[1:]:  # after the Input layer
+        expected = "float32" if layer.name == "predictions" else "mixed_bfloat16"
+        assert layer.dtype_policy.name == expected, layer.name
+    assert model.output.dtype == "float32"
 
 
-def test_dtype_policy_does_not_reach_other_threads():
-    # skfashion relies on Keras keeping its default policy per thread: a model
-    # built by a dask worker thread meanwhile must stay float32.
-    inside, seen = threading.Event(), []
+@pytest.mark.parametrize("build", [build_cnn, build_lenet5])
+def test_builders_without_dtype_follow_keras_global_policy(build):
+    model = build((28, 28, 1), 10)
+    assert {layer.dtype_policy.name for layer in model.layers[1:]} == {"float32"}
 
-    def other_thread():
-        inside.wait(timeout=30)
-        seen.append(keras.config.dtype_policy().name)
-        seen.append(keras.layers.Dense(2).dtype_policy.name)
 
-    thread = threading.Thread(target=other_thread)
-    thread.start()
-    with dtype_policy("mixed_bfloat16"):
-        inside.set()
-        thread.join(timeout=30)
-    assert seen == ["float32", "float32"]
+def test_the_estimator_ignores_keras_global_policy(data):
+    # precision says what the network computes in, whatever the user set globally
+    # (and whatever another thread's clear_session does to Keras' global state).
+    X, y = data
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        est = LeNet5Classifier(**TINY[LeNet5Classifier], precision="float32").fit(X, y)
+    finally:
+        keras.config.set_dtype_policy("float32")
+    assert {layer.dtype_policy.name for layer in est.model_.layers[1:]} == {"float32"}
