@@ -28,15 +28,14 @@ validation_split : float, default=0.0
     Fraction of the training images held out (stratified) to monitor
     ``val_loss`` for early stopping; 0 trains on every image for the whole
     budget of ``epochs``.''',
-    "precision_parameter": '''\
-precision : {"auto", "float32", "mixed_bfloat16"}, default="auto"
-    Numeric precision of the network. ``"mixed_bfloat16"``: Keras' mixed
-    policy, float32 weights with bfloat16 computation (the output layer stays
-    float32). ``"auto"``: ``"mixed_bfloat16"`` on a CPU with bfloat16
-    instructions (AVX-512 BF16 or AMX, read from ``/proc/cpuinfo``) and no
-    GPU, else ``"float32"``; the choice is kept as ``precision_``. A fit with
-    an int ``random_state`` is reproducible within one precision; the two
-    precisions train slightly different models.''',
+    "precision_description": '''\
+Numeric precision of the network. ``"mixed_bfloat16"``: Keras' mixed
+policy, float32 weights with bfloat16 computation (the output layer stays
+float32). ``"auto"``: ``"mixed_bfloat16"`` on a CPU with bfloat16
+instructions (AVX-512 BF16 or AMX, read from ``/proc/cpuinfo``) and no
+GPU, else ``"float32"``. The choice is kept as ``precision_``. A fit with
+an int ``random_state`` is reproducible within one precision; the two
+precisions train slightly different models.''',
     "common_parameters": '''\
 image_shape : tuple of int or None, default=None
     ``(height, width)`` or ``(height, width, channels)`` of flat 2-D input
