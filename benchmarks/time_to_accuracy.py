@@ -32,6 +32,7 @@ Usage::
     python benchmarks/time_to_accuracy.py --levers lenet5     # lenet5 and every lever off
     python benchmarks/time_to_accuracy.py --configs cnn --epochs 3 --train-size 6000
     python benchmarks/time_to_accuracy.py --json results.json  # also write the rows as JSON
+    python benchmarks/time_to_accuracy.py --configs lenet5 --random-state 1  # another seed
 
 ``--epochs`` and ``--train-size`` (a stratified subset) give short-budget and
 small-data rows. Figures depend on the CPU and its load; the CPU model and its
@@ -126,7 +127,7 @@ def _child(spec):
             X, y, train_size=spec["train_size"], stratify=y, random_state=0
         )
     cls_name, params = CONFIGS[spec["config"]]
-    params = {**params, "random_state": 0, "verbose": 0}
+    params = {**params, "random_state": spec["random_state"], "verbose": 0}
     if spec["epochs"]:
         params["epochs"] = spec["epochs"]
     curve, off_clock = [], [0.0]  # closures: scikeras may copy the callback
@@ -173,7 +174,8 @@ def _child(spec):
 
 
 def _run(config, args):
-    spec = {"config": config, "epochs": args.epochs, "train_size": args.train_size}
+    spec = {"config": config, "epochs": args.epochs, "train_size": args.train_size,
+            "random_state": args.random_state}
     proc = subprocess.run(
         [sys.executable, __file__, "--child", json.dumps(spec)],
         stdout=subprocess.PIPE, text=True, check=False,
@@ -207,6 +209,8 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, help="override every configuration's epochs")
     parser.add_argument("--train-size", type=int,
                         help="train on a stratified subset of this many images")
+    parser.add_argument("--random-state", type=int, default=0,
+                        help="random_state of every configuration (default 0)")
     parser.add_argument("--json", help="also write the rows to this JSON file")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
