@@ -21,9 +21,10 @@ The recipe is built around that budget rather than around a validation split:
   Keras' ``mixed_bfloat16`` dtype policy (float32 weights, bfloat16
   computation, float32 output) on a CPU with bfloat16 instructions
   (:data:`~skfashion._config.BF16_CPU_FLAGS`), where oneDNN runs bfloat16
-  kernels, and in float32 elsewhere (:func:`resolve_precision`). The policy is given to every layer
-  by the builders (their ``dtype``), never set globally: Keras'
-  ``clear_session`` in any thread resets its global policy in all of them.
+  kernels, and in float32 elsewhere (:func:`resolve_precision`). The builders
+  give the policy to every layer (their ``dtype``); it is never set globally,
+  since Keras' ``clear_session`` in any thread resets the global policy of
+  all threads.
 
 The schedule and the loss are registered Keras objects, so a fitted model can
 still be saved, pickled and loaded.
@@ -62,7 +63,6 @@ NO_WEIGHT_DECAY = ("gamma", "beta", "bias")
 
 #: Values of the ``precision`` parameter.
 PRECISIONS = ("auto", "float32", "mixed_bfloat16")
-
 
 #: Learning-rate schedules, for messages and docs.
 SCHEDULES = {
@@ -244,9 +244,9 @@ def resolve_precision(precision, *, flags=None, gpus=None):
     ``"float32"`` and ``"mixed_bfloat16"`` stand for themselves. ``"auto"`` is
     ``"mixed_bfloat16"`` when TensorFlow sees no GPU and the CPU has one of
     :data:`~skfashion._config.BF16_CPU_FLAGS`, else ``"float32"``: where
-    bfloat16 runs in hardware it was measured to train the networks in less
-    time for the same accuracy (figures: the documentation's performance
-    page); elsewhere it would be emulated, and on a GPU it was not measured.
+    bfloat16 runs in hardware it trained LeNet-5 in less time (figures: the
+    documentation's performance page); elsewhere it would be emulated, and on
+    a GPU it was not measured.
     ``flags`` (a set of CPU flags) and ``gpus`` (a number of GPUs) replace what
     this machine reports (:func:`~skfashion._config.cpu_flags`,
     :func:`gpu_count`).
