@@ -33,9 +33,11 @@ Usage::
     python benchmarks/time_to_accuracy.py --configs cnn --epochs 3 --train-size 6000
     python benchmarks/time_to_accuracy.py --json results.json  # also write the rows as JSON
     python benchmarks/time_to_accuracy.py --configs lenet5 --random-state 1  # another seed
+    python benchmarks/time_to_accuracy.py --configs cnn --params '{"filters": [32, 64, 128, 256]}'
 
 ``--epochs`` and ``--train-size`` (a stratified subset) give short-budget and
-small-data rows. Figures depend on the CPU and its load; the CPU model and its
+small-data rows; ``--params`` (a JSON object) sets estimator parameters on top
+of every configuration's, for a variant that has no row of its own. Figures depend on the CPU and its load; the CPU model and its
 relevant flags are printed with the table.
 """
 
@@ -127,7 +129,7 @@ def _child(spec):
             X, y, train_size=spec["train_size"], stratify=y, random_state=0
         )
     cls_name, params = CONFIGS[spec["config"]]
-    params = {**params, "random_state": spec["random_state"], "verbose": 0}
+    params = {**params, **spec["params"], "random_state": spec["random_state"], "verbose": 0}
     if spec["epochs"]:
         params["epochs"] = spec["epochs"]
     curve, off_clock = [], [0.0]  # closures: scikeras may copy the callback
@@ -175,7 +177,7 @@ def _child(spec):
 
 def _run(config, args):
     spec = {"config": config, "epochs": args.epochs, "train_size": args.train_size,
-            "random_state": args.random_state}
+            "random_state": args.random_state, "params": args.params}
     proc = subprocess.run(
         [sys.executable, __file__, "--child", json.dumps(spec)],
         stdout=subprocess.PIPE, text=True, check=False,
@@ -211,9 +213,13 @@ def main(argv=None):
                         help="train on a stratified subset of this many images")
     parser.add_argument("--random-state", type=int, default=0,
                         help="random_state of every configuration (default 0)")
+    parser.add_argument("--params", type=json.loads, default={},
+                        help="JSON object of estimator parameters set on top of every configuration's")
     parser.add_argument("--json", help="also write the rows to this JSON file")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if not isinstance(args.params, dict):
+        parser.error(f"--params must be a JSON object; received {args.params!r}")
     if args.child:
         return _child(json.loads(args.child))
     if args.levers:
@@ -237,7 +243,10 @@ def main(argv=None):
         print(f"{config}: {r['test_accuracy']:.2%} in {r['train_s']:,.0f} s "
               f"({r['epochs']} epochs)", file=sys.stderr, flush=True)
     print(f"\nCPU: {cpu}")
-    print(f"Training images: {rows[0]['train_size']:,}; test images: 10,000 (official split)\n")
+    print(f"Training images: {rows[0]['train_size']:,}; test images: 10,000 (official split)")
+    if args.params:
+        print(f"Parameters on top of every configuration's: {json.dumps(args.params)}")
+    print()
     print(_table(rows))
     if args.json:
         with open(args.json, "w") as f:
