@@ -435,14 +435,18 @@ class BaseImageClassifier(RoutedParametersMixin, KerasClassifier):
         # the images fed batch by batch as in fit: a np.memmap is never loaded.
         check_is_fitted(self, "model_")
         X, _ = self._validate_data(X, reset=False)
-        X = self.feature_encoder_.transform(X)
         args = {"verbose": self.verbose, **self._routed("predict"), **kwargs}
         batch_size = args.pop("batch_size", None) or getattr(self, "batch_size_", 256)
         args["callbacks"] = self._predict_callbacks
+        # Test-time augmentation: the mean of the image's and its mirror's. The
+        # mirror is taken of the images, before any feature encoding.
+        views = (X, X[:, :, ::-1]) if self._uses_tta() else (X,)
         with release_custom_gradients():
-            proba = self.model_.predict(ImageBatches(X, batch_size=batch_size), **args)
-            if self._uses_tta():
-                # Test-time augmentation: the mean of the image's and its mirror's.
-                mirrored = ImageBatches(X[:, :, ::-1], batch_size=batch_size)
-                proba = (proba + self.model_.predict(mirrored, **args)) / 2
-        return proba
+            proba = sum(
+                self.model_.predict(
+                    ImageBatches(self.feature_encoder_.transform(view), batch_size=batch_size),
+                    **args,
+                )
+                for view in views
+            )
+        return proba / len(views)

@@ -39,6 +39,7 @@ from skfashion.backbones import (
     build_feature_extractor,
     check_input_size,
 )
+from skfashion.layers import RandomShiftAndFlip
 
 __all__ = [
     "BackboneFeatures",
@@ -274,6 +275,17 @@ class TransferClassifier(BaseImageClassifier):
         Maximum epochs of fine-tuning.
     fine_tune_learning_rate : float, default=1e-5
         Adam's learning rate while fine-tuning.
+    augment : bool, default=False
+        Random whole-pixel shifts of up to 10 % and horizontal flips of the
+        images while fine-tuning. The head's first training sees the cached
+        features of the unaltered images, so ``augment=True`` needs
+        ``fine_tune_layers > 0``.
+    tta : bool or "auto", default="auto"
+        Test-time augmentation: ``predict`` and ``predict_proba`` average the
+        probabilities of each image and of its left-right mirror image (twice
+        the prediction cost; a frozen model computes the mirror images'
+        features too). ``"auto"``: only when the network was fine-tuned on
+        mirror images (``augment=True``).
     epochs : int, default=40
         Maximum epochs of head training.
     batch_size : int or "auto", default=128
@@ -343,6 +355,8 @@ class TransferClassifier(BaseImageClassifier):
         "fine_tune_layers": [Interval(numbers.Integral, 0, None, closed="left")],
         "fine_tune_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
         "fine_tune_learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+        "augment": ["boolean"],
+        "tta": ["boolean", StrOptions({"auto"})],
     }
 
     def __init__(
@@ -356,6 +370,8 @@ class TransferClassifier(BaseImageClassifier):
         fine_tune_layers=0,
         fine_tune_epochs=5,
         fine_tune_learning_rate=1e-5,
+        augment=False,
+        tta="auto",
         epochs=40,
         batch_size=128,
         learning_rate=1e-3,
@@ -382,6 +398,8 @@ class TransferClassifier(BaseImageClassifier):
         self.fine_tune_layers = fine_tune_layers
         self.fine_tune_epochs = fine_tune_epochs
         self.fine_tune_learning_rate = fine_tune_learning_rate
+        self.augment = augment
+        self.tta = tta
         super().__init__(
             epochs=epochs,
             batch_size=batch_size,
@@ -438,6 +456,12 @@ class TransferClassifier(BaseImageClassifier):
         self : object
             The fitted estimator.
         """
+        if self.augment and not self.fine_tune_layers:
+            raise ValueError(
+                "augment=True acts while fine-tuning only (the head trains on the "
+                "cached features of the unaltered images): set fine_tune_layers > 0, "
+                f"or augment=False. Received fine_tune_layers={self.fine_tune_layers!r}."
+            )
         super().fit(X, y, sample_weight=sample_weight, **kwargs)
         # A warm start of an already fine-tuned model goes on fine-tuning above.
         if self.fine_tune_layers and isinstance(self.feature_encoder_, BackboneFeatures):
@@ -458,7 +482,11 @@ class TransferClassifier(BaseImageClassifier):
         for layer in base.layers:
             if isinstance(layer, keras.layers.BatchNormalization):
                 layer.trainable = False
-        model = keras.Model(extractor.input, self.model_(extractor.output), name="fine_tuned")
+        inputs = keras.Input(shape=tuple(self.input_shape_), name="images")
+        x = inputs
+        if self.augment:
+            x = RandomShiftAndFlip(0.1, seed=self._random_state, name="random_shift_flip")(x)
+        model = keras.Model(inputs, self.model_(extractor(x)), name="fine_tuned")
         self.model_ = self._compile(model, float(self.fine_tune_learning_rate))
         self.feature_encoder_ = FunctionTransformer()
         # The path head training took (BaseImageClassifier.fit): the same input

@@ -190,8 +190,9 @@ def test_auto_tta_follows_the_flip_augmentation(data, augment, tta, used):
     assert np.allclose(est.predict_proba(X[:20]), plain, rtol=1e-5, atol=1e-6) != used
 
 
-def test_tta_is_not_a_transfer_parameter():
-    assert "tta" not in TransferClassifier().get_params()
+def test_transfer_tta_follows_augment_by_default():
+    assert TransferClassifier().get_params()["tta"] == "auto"
+    assert not TransferClassifier()._uses_tta()
 
 
 def test_previous_cnn_is_expressible():

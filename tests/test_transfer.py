@@ -119,7 +119,8 @@ def test_fine_tuning_unfreezes_top_layers_but_not_batchnorm(shapes28):
         patience=None,
         random_state=0,
     ).fit(X, y)
-    base = next(layer for layer in clf.model_.layers if layer.name.startswith("mobilenet"))
+    base = clf.model_.get_layer("mobilenetv2_features").layers[-1]
+    assert base.name.startswith("mobilenet")
     trainable = [layer for layer in base.layers if layer.trainable]
     assert trainable and all(layer in base.layers[-10:] for layer in trainable)
     assert not any(isinstance(layer, keras.layers.BatchNormalization) for layer in trainable)
@@ -127,6 +128,46 @@ def test_fine_tuning_unfreezes_top_layers_but_not_batchnorm(shapes28):
     assert clf.model_.input_shape == (None, 28, 28, 1)  # images in, not features
     restored = pickle.loads(pickle.dumps(clf))
     np.testing.assert_allclose(restored.predict_proba(X), clf.predict_proba(X), atol=1e-6)
+
+
+def test_fine_tuning_with_augment_shifts_and_flips_the_images(shapes28):
+    X, y = shapes28
+    clf = TransferClassifier(
+        "mobilenetv2", weights=None, epochs=1, fine_tune_layers=5, fine_tune_epochs=1,
+        augment=True, validation_split=0.0, random_state=0,
+    ).fit(X, y)
+    layer = clf.model_.get_layer("random_shift_flip")
+    images = X[:8, :, :, None].astype("float32")
+    np.testing.assert_array_equal(layer(images, training=False), images)  # off at inference
+    assert not np.array_equal(layer(images, training=True), images)
+    assert clf._uses_tta()  # tta="auto" follows augment
+
+
+def test_augment_without_fine_tuning_is_refused(shapes28):
+    X, y = shapes28
+    clf = TransferClassifier("mobilenetv2", weights=None, epochs=1, augment=True)
+    with pytest.raises(ValueError, match="augment=True acts while fine-tuning only"):
+        clf.fit(X, y)
+    assert not hasattr(clf, "model_")
+
+
+@pytest.mark.parametrize("fine_tune_layers", [0, 5])
+def test_tta_averages_the_image_and_its_mirror_frozen_or_fine_tuned(shapes28, fine_tune_layers):
+    X, y = shapes28
+    # The real (offline) ImageNet weights: random ones give every image the same
+    # features, hence the same prediction as its mirror's.
+    clf = TransferClassifier(
+        "efficientnet_lite0", epochs=2, fine_tune_layers=fine_tune_layers,
+        fine_tune_epochs=1, validation_split=0.0, tta=True, random_state=0,
+    ).fit(X, y)
+    clf.set_params(tta=False)
+    plain = clf.predict_proba(X[:20])
+    mirror = clf.predict_proba(X[:20, :, ::-1])
+    assert not np.allclose(plain, mirror)  # so the test can tell the two apart
+    clf.set_params(tta=True)
+    np.testing.assert_allclose(clf.predict_proba(X[:20]), (plain + mirror) / 2, rtol=1e-5, atol=1e-6)
+    clf.set_params(tta="auto")  # augment=False: no test-time augmentation
+    np.testing.assert_allclose(clf.predict_proba(X[:20]), plain, rtol=1e-5, atol=1e-6)
 
 
 # ----------------------------------------------------------------- feature caching
