@@ -83,6 +83,7 @@ from skfashion._validation import (
     fit_pixel_range,
     to_raw_pixels,
 )
+from skfashion.layers import RandomShiftAndFlip
 
 check_scikeras()
 
@@ -426,9 +427,17 @@ class BaseImageClassifier(RoutedParametersMixin, KerasClassifier):
         return X, y, np.asarray(sample_weight, dtype=keras.backend.floatx())
 
     def _uses_tta(self):
-        """Whether predictions average each image and its mirror image."""
+        """Whether predictions average each image and its mirror image.
+
+        ``tta="auto"`` reads the fitted network, not the ``augment`` parameter:
+        it is on when the network holds the flip augmentation layer, that is
+        when it was trained on mirror images (whatever ``set_params`` said since).
+        """
         tta = getattr(self, "tta", False)
-        return bool(getattr(self, "augment", False)) if tta == "auto" else bool(tta)
+        if tta != "auto":
+            return bool(tta)
+        check_is_fitted(self, "model_")
+        return _holds_layer(self.model_, RandomShiftAndFlip)
 
     def _predict_raw(self, X, **kwargs):
         # scikeras' steps (validate, encode, route predict__ parameters), with
@@ -450,3 +459,12 @@ class BaseImageClassifier(RoutedParametersMixin, KerasClassifier):
                 for view in views
             )
         return proba / len(views)
+
+
+def _holds_layer(model, layer_class):
+    """Whether ``model`` or a model nested in it has a layer of ``layer_class``."""
+    return any(
+        isinstance(layer, layer_class)
+        or (isinstance(layer, keras.Model) and _holds_layer(layer, layer_class))
+        for layer in model.layers
+    )

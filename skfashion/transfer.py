@@ -456,17 +456,22 @@ class TransferClassifier(BaseImageClassifier):
         self : object
             The fitted estimator.
         """
+        super().fit(X, y, sample_weight=sample_weight, **kwargs)
+        # A warm start of an already fine-tuned model goes on fine-tuning above.
+        if self.fine_tune_layers and isinstance(self.feature_encoder_, BackboneFeatures):
+            self._fine_tune(X, y, sample_weight)
+        return self
+
+    def _fit(self, X, y, **kwargs):
+        # The one path of fit (after its parameter checks), partial_fit and
+        # the fine-tuning.
         if self.augment and not self.fine_tune_layers:
             raise ValueError(
                 "augment=True acts while fine-tuning only (the head trains on the "
                 "cached features of the unaltered images): set fine_tune_layers > 0, "
                 f"or augment=False. Received fine_tune_layers={self.fine_tune_layers!r}."
             )
-        super().fit(X, y, sample_weight=sample_weight, **kwargs)
-        # A warm start of an already fine-tuned model goes on fine-tuning above.
-        if self.fine_tune_layers and isinstance(self.feature_encoder_, BackboneFeatures):
-            self._fine_tune(X, y, sample_weight)
-        return self
+        return super()._fit(X, y, **kwargs)
 
     def _fine_tune(self, X, y, sample_weight):
         extractor = build_feature_extractor(

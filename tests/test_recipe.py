@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skfashion import CNNClassifier, LeNet5Classifier, TransferClassifier
+from skfashion import CNNClassifier, LeNet5Classifier
 from skfashion._compat import learning_rate_schedule
 from skfashion._recipe import (
     MIN_AUTO_BATCH,
@@ -190,9 +190,13 @@ def test_auto_tta_follows_the_flip_augmentation(data, augment, tta, used):
     assert np.allclose(est.predict_proba(X[:20]), plain, rtol=1e-5, atol=1e-6) != used
 
 
-def test_transfer_tta_follows_augment_by_default():
-    assert TransferClassifier().get_params()["tta"] == "auto"
-    assert not TransferClassifier()._uses_tta()
+def test_auto_tta_reads_the_fitted_network_not_the_parameter(data):
+    X, y = data
+    est = LeNet5Classifier(epochs=1, augment=True, random_state=0).fit(X, y)
+    est.set_params(augment=False)  # the fitted network was still trained on mirrors
+    assert est._uses_tta()
+    est = LeNet5Classifier(epochs=1, random_state=0).fit(X, y)
+    assert not est.set_params(augment=True)._uses_tta()
 
 
 def test_previous_cnn_is_expressible():

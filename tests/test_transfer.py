@@ -140,7 +140,10 @@ def test_fine_tuning_with_augment_shifts_and_flips_the_images(shapes28):
     images = X[:8, :, :, None].astype("float32")
     np.testing.assert_array_equal(layer(images, training=False), images)  # off at inference
     assert not np.array_equal(layer(images, training=True), images)
-    assert clf._uses_tta()  # tta="auto" follows augment
+    assert clf._uses_tta()  # tta="auto": the network was trained on mirror images
+    restored = pickle.loads(pickle.dumps(clf))
+    assert isinstance(restored.model_.get_layer("random_shift_flip"), type(layer))
+    np.testing.assert_allclose(restored.predict_proba(X), clf.predict_proba(X), atol=1e-6)
 
 
 def test_augment_without_fine_tuning_is_refused(shapes28):
@@ -148,6 +151,8 @@ def test_augment_without_fine_tuning_is_refused(shapes28):
     clf = TransferClassifier("mobilenetv2", weights=None, epochs=1, augment=True)
     with pytest.raises(ValueError, match="augment=True acts while fine-tuning only"):
         clf.fit(X, y)
+    with pytest.raises(ValueError, match="augment=True acts while fine-tuning only"):
+        clf.partial_fit(X, y)
     assert not hasattr(clf, "model_")
 
 

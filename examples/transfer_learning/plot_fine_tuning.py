@@ -50,7 +50,7 @@ print(f"test accuracy: {clf.score(X_test, y_test):.3f}")
 # After fine-tuning, ``model_`` is the whole network, from raw images to class
 # probabilities. Its trainable weights are those of the head and of the
 # unfrozen layers, BatchNorm excluded.
-backbone = clf.model_.get_layer("efficientnet_lite0")
+backbone = clf.model_.get_layer("efficientnet_lite0_features").get_layer("efficientnet_lite0")
 trainable = [layer.name for layer in backbone.layers if layer.trainable_weights]
 print("trainable backbone layers:", trainable)
 

@@ -262,9 +262,11 @@ def build_feature_extractor(input_shape, *, backbone, weights="imagenet", input_
     Returns
     -------
     model : keras.Model
-        Frozen: ``trainable`` is False and the backbone runs with
-        ``training=False``, so BatchNorm stays in inference mode even when some
-        of its layers are later unfrozen for fine-tuning.
+        Frozen: ``trainable`` is False. The backbone is called with
+        ``training=False``, but a caller's ``training=True`` (as in
+        ``fit``) overrides that in Keras 3; BatchNorm stays in inference mode
+        because its layers stay frozen (``trainable=False``), also when other
+        layers are unfrozen for fine-tuning.
 
     Examples
     --------
