@@ -53,6 +53,7 @@ def main(argv=None):
     parser.add_argument("--fine-tune-epochs", type=int, default=5)
     parser.add_argument("--fine-tune-learning-rate", type=float, default=1e-5)
     parser.add_argument("--no-fine-tune", action="store_true")
+    parser.add_argument("--no-frozen", action="store_true", help="train only the fine-tuned model")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--params", type=json.loads, default={},
                         help="JSON object of more parameters of the fine-tuned classifier")
@@ -77,7 +78,9 @@ def main(argv=None):
     print("| mode | input | test acc. | without TTA | epochs | fit s | extract img/s |")
     print("|---|---|---|---|---|---|---|")
     common = dict(backbone=args.backbone, random_state=args.seed)
-    modes = {"frozen": common}
+    if args.no_frozen and args.no_fine_tune:
+        parser.error("--no-frozen with --no-fine-tune leaves nothing to train")
+    modes = {} if args.no_frozen else {"frozen": common}
     if not args.no_fine_tune:
         modes["fine-tuned"] = {
             **common,
