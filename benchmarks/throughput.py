@@ -9,20 +9,28 @@ and no early stopping:
   ``validation_split=0``, ``patience=None`` and ``random_state`` set to the
   repeat's number, fed the raw uint8 images as a user would (scikeras turns on
   TensorFlow's op determinism while a seeded estimator fits);
-* **Keras by hand**: ``skfashion.architectures.build_lenet5`` / ``build_cnn``,
-  compiled as the estimators compile it (Adam, sparse categorical cross-entropy,
-  accuracy, and skfashion's ``steps_per_execution``, so that the ratio is the
-  wrapper's own cost; ``--keras-steps-per-execution 1`` gives Keras' default
-  instead), seeded with ``keras.utils.set_random_seed`` and trained under
-  scikeras' ``tensorflow_random_state``, the TensorFlow op determinism a seeded
-  skfashion fit runs under (it cost the CNN about 8 % in a separate
-  measurement), again so that the ratio is the wrapper's own cost, by
-  ``model.fit`` on the images as float32 ``(n, 28, 28, 1)``, converted inside
-  the timed fit as the estimator converts them;
-* **PyTorch**: the same layers written in ``torch.nn`` (same shapes, padding,
-  BatchNorm momentum and epsilon, Adam epsilon), trained by a plain loop.
-  Optional: without ``torch`` (``pip install torch``, CPU wheel) the column says
-  n/a and why; it is also n/a with ``--augment``, which has no PyTorch twin here.
+* **Keras by hand**: ``skfashion.architectures.build_lenet5`` / ``build_cnn``
+  with the estimator's defaults (every builder argument that shapes the
+  network, and its precision: LeNet-5's ``precision="auto"`` is bfloat16 on a
+  CPU with AVX-512 BF16 or AMX), compiled as the estimators compile it
+  (``skfashion._recipe.compile_model``: Adam with decoupled weight decay,
+  label-smoothed cross-entropy, the learning-rate schedule, accuracy, and
+  skfashion's ``steps_per_execution``, so that the ratio is the wrapper's own
+  cost; ``--keras-steps-per-execution 1`` gives Keras' default instead), seeded
+  with ``keras.utils.set_random_seed`` and trained under scikeras'
+  ``tensorflow_random_state``, the TensorFlow op determinism a seeded skfashion
+  fit runs under (it cost the CNN about 8 % in a separate measurement), again
+  so that the ratio is the wrapper's own cost, by ``model.fit`` on the images
+  as float32 ``(n, 28, 28, 1)``, converted inside the timed fit as the
+  estimator converts them;
+* **PyTorch**: the same network written in ``torch.nn`` (same shapes, padding,
+  strided stem, residual blocks and global pooling where the defaults have
+  them, BatchNorm momentum and epsilon), trained by a plain loop with AdamW
+  (Keras' epsilon, the same weight decay), label smoothing, and bfloat16
+  autocast where the Keras networks run in bfloat16; the learning-rate
+  schedule is left out, which costs nothing. Optional: without ``torch``
+  (``pip install torch``, CPU wheel) the column says n/a and why; it is also
+  n/a with ``--augment``, which has no PyTorch twin here.
 
 Each framework runs in a fresh process of its own, so its peak RSS is its own
 and no warm state helps another; the three take turns (every repeat, prediction
@@ -47,6 +55,7 @@ committed as a result. Compare ratios measured in one run.
 import argparse
 import concurrent.futures
 import importlib.util
+import inspect
 import json
 import multiprocessing
 import os
@@ -250,22 +259,24 @@ class _KerasTrainer:
     def fit(self, X, y, epochs, seed):
         import keras
 
+        from skfashion._recipe import compile_model, restart_schedule
+
         X = self._images(X)
         keras.backend.clear_session()
         keras.utils.set_random_seed(seed)
-        self.model = self.build(X.shape[1:], 10, augment=self.cfg["augment"], seed=seed)
-        self.model.compile(
-            optimizer=keras.optimizers.Adam(learning_rate=1e-3),
-            loss="sparse_categorical_crossentropy",
-            metrics=["accuracy"],
-            steps_per_execution=self.cfg["keras_steps_per_execution"],
-        )
+        self.model = self.build(X.shape[1:], 10, **self.cfg["network"],
+                                augment=self.cfg["augment"], seed=seed,
+                                dtype=self.cfg["precision"])
+        compile_model(self.model, **self.cfg["recipe"], compile_kwargs={
+            "steps_per_execution": self.cfg["keras_steps_per_execution"]})
+        batch = self.cfg["batch_size"]
+        restart_schedule(self.model.optimizer, epochs * -(-len(y) // batch))
         timer = _epoch_timer()
         # The seeding a seeded skfashion fit runs under, op determinism included.
         from scikeras.utils.random_state import tensorflow_random_state
 
         with tensorflow_random_state(seed):
-            self.model.fit(X, y, batch_size=self.cfg["batch_size"], epochs=epochs,
+            self.model.fit(X, y, batch_size=batch, epochs=epochs,
                            shuffle=True, verbose=0, callbacks=[timer])
         self.n_params = _keras_trainable(self.model)
         return timer.seconds
@@ -277,19 +288,21 @@ class _KerasTrainer:
 
 
 def _build_torch(model, cfg):
-    """The layers of build_lenet5 / build_cnn, with the estimators' defaults, in torch.nn.
+    """The network of build_lenet5 / build_cnn, with the estimator's defaults, in torch.nn.
 
-    Same shapes and layer order; Keras' "same" max-pooling is ``ceil_mode=True``;
-    BatchNorm takes Keras' epsilon (1e-3) and skfashion's momentum (PyTorch counts
-    momentum the other way round). Initialisers differ, which costs nothing.
+    Same shapes and layer order (strided stem, residual blocks with their
+    projection convolution, global average pooling: whatever the defaults
+    select); Keras' "same" max-pooling is ``ceil_mode=True``; BatchNorm takes
+    Keras' epsilon (1e-3) and skfashion's momentum (PyTorch counts momentum the
+    other way round). Initialisers differ, which costs nothing.
     """
+    import torch
     from torch import nn
 
     class Rescale(nn.Module):  # the models scale raw pixels inside, as the Keras ones do
         def forward(self, x):
             return x / 255.0
 
-    bn = {"eps": 1e-3, "momentum": 1.0 - cfg["bn_momentum"]}
     if model == "lenet5":
         return nn.Sequential(
             Rescale(), nn.ZeroPad2d(2),
@@ -299,27 +312,63 @@ def _build_torch(model, cfg):
             nn.Linear(16 * 5 * 5, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
             nn.Linear(84, 10),
         )
-    p = cfg["cnn"]
+    p, bn = cfg["network"], {"eps": 1e-3, "momentum": 1.0 - cfg["bn_momentum"]}
+    filters = (p["filters"],) if isinstance(p["filters"], int) else tuple(p["filters"])
+    dense = (p["dense_units"],) if isinstance(p["dense_units"], int) else tuple(p["dense_units"])
+
+    def conv(channels, n_filters, stride=1):
+        # Keras' "same" padding; with stride 2 on an even side it pads one pixel
+        # less on the top and left, which gives the same output shape and cost.
+        return [nn.Conv2d(channels, n_filters, p["kernel_size"], stride=stride,
+                          padding=p["kernel_size"] // 2, bias=False),
+                nn.BatchNorm2d(n_filters, **bn), nn.ReLU()]
+
+    class Block(nn.Module):
+        def __init__(self, channels, n_filters, last):
+            super().__init__()
+            project = p["residual"] and channels != n_filters
+            self.project = nn.Sequential(*conv(channels, n_filters)) if project else None
+            channels = n_filters if project else channels
+            convs = []
+            for _ in range(p["convs_per_block"]):
+                convs += conv(channels, n_filters)
+                channels = n_filters
+            self.convs = nn.Sequential(*convs)
+            after = [] if (p["global_pool"] and last) else [nn.MaxPool2d(2, ceil_mode=True)]
+            after += [nn.Dropout(p["dropout"])] if p["dropout"] else []
+            self.after = nn.Sequential(*after)
+
+        def forward(self, x):
+            if self.project is not None:
+                x = self.project(x)
+            y = self.convs(x)
+            return self.after(x + y if p["residual"] else y)
+
     layers, channels, side = [Rescale()], 1, 28
-    for n_filters in p["filters"]:
-        for _ in range(p["convs_per_block"]):
-            layers += [
-                nn.Conv2d(channels, n_filters, p["kernel_size"], padding="same", bias=False),
-                nn.BatchNorm2d(n_filters, **bn),
-                nn.ReLU(),
-            ]
-            channels = n_filters
-        layers.append(nn.MaxPool2d(2, ceil_mode=True))
-        side = -(-side // 2)
-        layers += [nn.Dropout(p["dropout"])] if p["dropout"] else []
-    layers.append(nn.Flatten())
-    features = channels * side * side
-    for units in p["dense_units"]:
+    if p["stem_stride"] is not None:
+        layers += conv(channels, filters[0], stride=p["stem_stride"])
+        channels, side = filters[0], -(-side // p["stem_stride"])
+    for i, n_filters in enumerate(filters):
+        last = i == len(filters) - 1
+        layers.append(Block(channels, n_filters, last))
+        channels = n_filters
+        if not (p["global_pool"] and last):
+            side = -(-side // 2)
+    if p["global_pool"]:
+        layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten()]
+        features = channels
+    else:
+        layers.append(nn.Flatten())
+        features = channels * side * side
+    for units in dense:
         layers += [nn.Linear(features, units, bias=False), nn.BatchNorm1d(units, **bn), nn.ReLU()]
         layers += [nn.Dropout(p["dense_dropout"])] if p["dense_dropout"] else []
         features = units
     layers.append(nn.Linear(features, 10))
-    return nn.Sequential(*layers)
+    net = nn.Sequential(*layers)
+    with torch.no_grad():  # the shapes add up, as in Keras
+        assert net(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+    return net
 
 
 class _TorchTrainer:
@@ -338,7 +387,9 @@ class _TorchTrainer:
         torch.manual_seed(seed)
         self.net = _build_torch(self.model_name, self.cfg)
         self.n_params = sum(p.numel() for p in self.net.parameters() if p.requires_grad)
-        optimizer = torch.optim.Adam(self.net.parameters(), lr=1e-3, eps=1e-7)  # Keras' eps
+        recipe = self.cfg["recipe"]  # the rate's schedule is left out: it costs nothing
+        optimizer = torch.optim.AdamW(self.net.parameters(), lr=recipe["learning_rate"],
+                                      weight_decay=recipe["weight_decay"], eps=1e-7)  # Keras' eps
         X = torch.from_numpy(X.astype(np.float32)).unsqueeze(1)
         y = torch.from_numpy(y.astype(np.int64))
         seconds, batch = [], self.cfg["batch_size"]
@@ -349,8 +400,10 @@ class _TorchTrainer:
             for i in range(0, len(y), batch):
                 index = order[i : i + batch]
                 optimizer.zero_grad()
-                logits = self.net(X[index])
-                loss = torch.nn.functional.cross_entropy(logits, y[index])
+                with self._precision():
+                    logits = self.net(X[index])
+                loss = torch.nn.functional.cross_entropy(
+                    logits.float(), y[index], label_smoothing=recipe["label_smoothing"])
                 loss.backward()
                 optimizer.step()
                 correct += (logits.argmax(1) == y[index]).sum()  # Keras tracks accuracy too
@@ -362,10 +415,16 @@ class _TorchTrainer:
         torch, batch = self.torch, self.cfg["batch_size"]
         X = torch.from_numpy(X.astype(np.float32)).unsqueeze(1)
         self.net.eval()
-        with torch.inference_mode():
+        with torch.inference_mode(), self._precision():
             return torch.cat(
-                [torch.softmax(self.net(X[i : i + batch]), 1) for i in range(0, len(X), batch)]
+                [torch.softmax(self.net(X[i : i + batch]).float(), 1)
+                 for i in range(0, len(X), batch)]
             ).numpy()
+
+    def _precision(self):
+        """bfloat16 autocast where the Keras networks run under ``mixed_bfloat16``."""
+        bf16 = self.cfg["precision"] == "mixed_bfloat16"
+        return self.torch.autocast("cpu", dtype=self.torch.bfloat16, enabled=bf16)
 
 
 # ------------------------------------------------------------------ the run
@@ -382,22 +441,36 @@ def _batch(estimator, batch_size, n_samples):
 
 
 def _model_config(model, n_samples, batch_size=None):
-    """The estimator's defaults that shape the network (for the PyTorch twin) and the batch."""
-    from skfashion import CNNClassifier, LeNet5Classifier
-    from skfashion.architectures import BN_MOMENTUM
+    """The estimator's defaults: its network (as builder arguments), precision, recipe, batch.
 
+    Every keyword argument of the builder that shapes the network is read from
+    the estimator's ``get_params()``, so that Keras by hand and the PyTorch twin
+    train the network the estimator builds; a builder argument the estimator
+    does not have fails here, loudly, rather than silently falling back to the
+    builder's own default.
+    """
+    from skfashion import CNNClassifier, LeNet5Classifier
+    from skfashion._recipe import resolve_precision
+    from skfashion.architectures import BN_MOMENTUM, build_cnn, build_lenet5
+
+    estimator = {"lenet5": LeNet5Classifier, "cnn": CNNClassifier}[model]()
+    builder = {"lenet5": build_lenet5, "cnn": build_cnn}[model]
+    params = estimator.get_params()
+    shaping = [name for name, p in inspect.signature(builder).parameters.items()
+               if p.kind is p.KEYWORD_ONLY and name not in ("augment", "seed", "dtype")]
+    missing = [name for name in shaping if name not in params]
+    if missing:
+        raise RuntimeError(f"{builder.__name__} arguments {missing} are no "
+                           f"{type(estimator).__name__} parameters: update this benchmark")
+    network = {name: params[name] for name in shaping}
     if model == "lenet5":
-        params = LeNet5Classifier().get_params()
-        assert (params["activation"], params["pooling"], params["dropout"]) == ("relu", "max", 0.0)
-        return {"bn_momentum": BN_MOMENTUM,
-                "batch_size": _batch(LeNet5Classifier(), batch_size, n_samples)}
-    params = CNNClassifier().get_params()
-    dense = params["dense_units"]
-    cnn = {name: params[name] for name in ("filters", "convs_per_block", "kernel_size",
-                                             "dropout", "dense_dropout")}
-    cnn["dense_units"] = (dense,) if isinstance(dense, int) else tuple(dense)
-    return {"bn_momentum": BN_MOMENTUM, "cnn": cnn,
-            "batch_size": _batch(CNNClassifier(), batch_size, n_samples)}
+        assert (network["activation"], network["pooling"], network["dropout"]) == (
+            "relu", "max", 0.0), "the PyTorch twin of LeNet-5 is written for these"
+    recipe = {name: params[name] for name in
+              ("learning_rate", "lr_schedule", "warmup", "weight_decay", "label_smoothing")}
+    return {"bn_momentum": BN_MOMENTUM, "network": network, "recipe": recipe,
+            "precision": resolve_precision(params.get("precision", "float32")),
+            "batch_size": _batch(estimator, batch_size, n_samples)}
 
 
 ROWS = (  # result key, label, format
@@ -500,7 +573,8 @@ def main(argv=None):
             np.save(Path(data_dir) / f"{name}.npy", array)
         for model in args.model or ["lenet5", "cnn"]:
             model_cfg = {**cfg, **_model_config(model, len(y_train), args.batch_size)}
-            print(f"# {model}: batch {model_cfg['batch_size']}", flush=True)
+            print(f"# {model}: batch {model_cfg['batch_size']}, {model_cfg['precision']}, "
+                  f"network {model_cfg['network']}", flush=True)
             frameworks = [f for f in FRAMEWORKS if f != "torch" or torch_spec is not None]
             start = time.perf_counter()
             results[model] = measure(frameworks, model, model_cfg, data_dir)

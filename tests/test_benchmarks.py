@@ -1,0 +1,57 @@
+"""The benchmarks compare like with like: the networks they build by hand are the estimators'."""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from skfashion import CNNClassifier, LeNet5Classifier
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(f"_bench_{name}", BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def throughput():
+    return _load("throughput")
+
+
+def _estimator_params(cls, X, y):
+    est = cls(epochs=1, augment=False, random_state=0).fit(X, y)  # as the benchmark, by default
+    return sum(int(np.prod(w.shape)) for w in est.model_.trainable_weights), est
+
+
+@pytest.mark.parametrize("model, cls", [("cnn", CNNClassifier), ("lenet5", LeNet5Classifier)])
+def test_throughput_keras_by_hand_builds_the_estimators_network(throughput, model, cls):
+    X = np.random.default_rng(0).integers(0, 256, size=(64, 28, 28), dtype=np.uint8)
+    y = np.arange(64) % 10
+    n_params, est = _estimator_params(cls, X, y)
+    cfg = {"keras_steps_per_execution": 1, "augment": False,
+           **throughput._model_config(model, len(y))}
+    assert cfg["precision"] == est.precision_
+    trainer = throughput._KerasTrainer(model, cfg)
+    trainer.fit(X, y, epochs=1, seed=0)
+    assert trainer.n_params == n_params
+    hand = [(layer.__class__.__name__, layer.output.shape) for layer in trainer.model.layers]
+    ours = [(layer.__class__.__name__, layer.output.shape) for layer in est.model_.layers]
+    assert hand == ours
+
+
+def test_throughput_torch_twin_has_the_estimators_shapes(throughput):
+    # The twin is optional in the benchmark (torch is no dependency of skfashion).
+    torch = pytest.importorskip("torch", reason="the PyTorch twin needs torch (CPU wheel)")
+    est = CNNClassifier()
+    cfg = throughput._model_config("cnn", 60_000)
+    net = throughput._build_torch("cnn", cfg)
+    n_torch = sum(p.numel() for p in net.parameters() if p.requires_grad)
+    keras_model = est._build_architecture((28, 28, 1), 10, seed=0)
+    n_keras = sum(int(np.prod(w.shape)) for w in keras_model.trainable_weights)
+    assert n_torch == n_keras
+    assert net(torch.zeros(3, 1, 28, 28)).shape == (3, 10)
