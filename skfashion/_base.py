@@ -217,6 +217,38 @@ class BaseImageClassifier(RoutedParametersMixin, KerasClassifier):
         BaseWrapper.fit(self, X, y, sample_weight=sample_weight, **kwargs)
         return self
 
+    def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
+        """Train the model one more epoch on ``X``, building it on the first call.
+
+        Parameters
+        ----------
+        X : array-like of images
+            Training images, as for :meth:`fit`.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        classes : array-like of shape (n_classes,), default=None
+            Every class label, given on the first call when a batch may lack
+            some classes.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative per-sample weights, multiplied by ``class_weight``.
+        **kwargs : dict
+            Passed on to :meth:`keras.Model.fit` (not ``epochs`` nor
+            ``initial_epoch``: one call is one epoch).
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        # The checks of fit, which scikeras' partial_fit skips, and the same
+        # weights (scikeras multiplies a caller's sample_weight in place).
+        self._validate_params()
+        self._check_routed_params()
+        sample_weight = self._training_weights(y, sample_weight)
+        self.classes_ = classes if classes is not None else getattr(self, "classes_", None)
+        BaseWrapper.partial_fit(self, X, y, sample_weight=sample_weight, **kwargs)
+        return self
+
     def _training_weights(self, y, sample_weight):
         """Validated ``sample_weight`` times the ``class_weight`` of each label.
 

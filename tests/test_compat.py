@@ -91,6 +91,22 @@ def test_scikeras_fit_only_adds_class_weights_to_basewrapper_fit():
     ]
 
 
+def test_scikeras_partial_fit_only_adds_classes_and_class_weights():
+    # BaseImageClassifier.partial_fit calls BaseWrapper.partial_fit itself,
+    # skipping KerasClassifier.partial_fit: only right while this is all it adds.
+    source = inspect.getsource(KerasClassifier.partial_fit)
+    body = source.split('"""')[-1]
+    statements = " ".join(line.strip() for line in body.splitlines() if line.strip())
+    assert statements == (
+        "self.classes_ = ( classes if classes is not None else getattr(self, \"classes_\", None) ) "
+        "if self.class_weight is not None: "
+        "sample_weight = 1 if sample_weight is None else sample_weight "
+        "sample_weight *= compute_sample_weight(class_weight=self.class_weight, y=y) "
+        "super().partial_fit(X, y, sample_weight=sample_weight, **kwargs) "
+        "return self"
+    )
+
+
 # ------------------------------------------------------------------- TensorFlow
 
 

@@ -17,6 +17,7 @@ from skfashion import (
     TransferClassifier,
     load_fashion_mnist,
 )
+from skfashion._compat import InvalidParameterError
 from skfashion._validation import check_images
 from tests.conftest import make_shapes
 
@@ -214,6 +215,33 @@ def test_class_weight_is_a_product_with_sample_weight(shapes):
     by_class = LeNet5Classifier(class_weight={0: 3.0}, **TINY).fit(X, y)
     by_sample = LeNet5Classifier(**TINY).fit(X, y, sample_weight=np.where(y == 0, 3.0, 1.0))
     np.testing.assert_array_equal(by_class.predict_proba(X), by_sample.predict_proba(X))
+
+
+@pytest.mark.parametrize(
+    "as_weights", [list, pd.Series, np.asarray], ids=["list", "series", "array"]
+)
+def test_partial_fit_weights_as_fit_does(shapes, as_weights):
+    # scikeras' partial_fit multiplies sample_weight by the class weights in
+    # place: the caller's array or Series would be changed.
+    X, y = shapes
+    weights = as_weights([1.0] * len(y))
+    est = LeNet5Classifier(class_weight={0: 3.0}, **TINY)
+    est.partial_fit(X, y, sample_weight=weights).partial_fit(X, y, sample_weight=weights)
+    assert est.predict(X).shape == y.shape
+    assert list(weights) == [1.0] * len(y)
+    by_class = LeNet5Classifier(class_weight={0: 3.0}, **TINY).partial_fit(X, y)
+    by_sample = LeNet5Classifier(**TINY).partial_fit(X, y, sample_weight=np.where(y == 0, 3.0, 1.0))
+    np.testing.assert_array_equal(by_class.predict_proba(X), by_sample.predict_proba(X))
+
+
+def test_partial_fit_checks_parameters_and_weights_as_fit_does(shapes):
+    X, y = shapes
+    with pytest.raises(InvalidParameterError, match="'label_smoothing' parameter"):
+        LeNet5Classifier(label_smoothing=2.0, **TINY).partial_fit(X, y)
+    with pytest.raises(ValueError, match=r"sample_weight must be non-negative"):
+        LeNet5Classifier(**TINY).partial_fit(X, y, sample_weight=np.r_[-1.0, np.ones(59)])
+    with pytest.raises(ValueError, match=r"not classes of y: \[7\]"):
+        LeNet5Classifier(class_weight={7: 2.0}, **TINY).partial_fit(X, y)
 
 
 # ---------------------------------------------------------------- fine-tuning
