@@ -207,9 +207,7 @@ class BaseImageClassifier(RoutedParametersMixin, KerasClassifier):
         self : object
             The fitted estimator.
         """
-        self._validate_params()
-        self._check_routed_params()
-        sample_weight = self._training_weights(y, sample_weight)
+        sample_weight = self._check_fit(y, sample_weight)
         # KerasClassifier.fit is skipped: all it adds is the product of
         # sample_weight and class_weight, which _training_weights has made
         # (scikeras multiplies in place: a caller's array is changed, a list fails).
@@ -240,14 +238,18 @@ class BaseImageClassifier(RoutedParametersMixin, KerasClassifier):
         self : object
             The estimator.
         """
-        # The checks of fit, which scikeras' partial_fit skips, and the same
-        # weights (scikeras multiplies a caller's sample_weight in place).
-        self._validate_params()
-        self._check_routed_params()
-        sample_weight = self._training_weights(y, sample_weight)
+        # KerasClassifier.partial_fit is skipped: it checks no parameters and
+        # multiplies a caller's sample_weight by the class weights in place.
+        sample_weight = self._check_fit(y, sample_weight)
         self.classes_ = classes if classes is not None else getattr(self, "classes_", None)
         BaseWrapper.partial_fit(self, X, y, sample_weight=sample_weight, **kwargs)
         return self
+
+    def _check_fit(self, y, sample_weight):
+        """The checks of ``fit`` and ``partial_fit``; returns the training weights."""
+        self._validate_params()
+        self._check_routed_params()
+        return self._training_weights(y, sample_weight)
 
     def _training_weights(self, y, sample_weight):
         """Validated ``sample_weight`` times the ``class_weight`` of each label.
