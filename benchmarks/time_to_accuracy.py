@@ -24,6 +24,9 @@ Configurations (``--configs``, comma-separated):
   instead of Keras' ``RandomTranslation`` and ``RandomFlip``.
 * ``cnn-no-<lever>``, ``lenet5-no-<lever>``: the defaults with one lever of the
   recipe switched off (``LEVERS`` below), for each lever's contribution.
+* ``lenet5-with-augment``, ``lenet5-no-bfloat16``, ``cnn-with-bfloat16``,
+  ``cnn-with-cutout``: the defaults with one lever that is off by default
+  switched on, or (LeNet-5's bfloat16) one that is on switched off.
 
 Usage::
 
@@ -112,6 +115,8 @@ CONFIGS["lenet5-with-augment"] = ("LeNet5Classifier", {"augment": True})
 #: model); the CNN's default is float32.
 CONFIGS["lenet5-no-bfloat16"] = ("LeNet5Classifier", {"precision": "float32"})
 CONFIGS["cnn-with-bfloat16"] = ("CNNClassifier", {"precision": "mixed_bfloat16"})
+#: Cutout (a random 7x7 square of each training image set to 0) is off by default.
+CONFIGS["cnn-with-cutout"] = ("CNNClassifier", {"cutout": 0.25})
 
 
 def _child(spec):

@@ -19,7 +19,7 @@ _config.load_tensorflow()  # skfashion's TensorFlow settings, before Keras impor
 import keras
 from keras import layers
 
-from .layers import RandomShiftAndFlip
+from .layers import RandomCutout, RandomShiftAndFlip
 
 #: LeNet-5 reads a 32x32 field, as in LeCun et al. (1998).
 LENET_FIELD = 32
@@ -110,6 +110,7 @@ def build_cnn(
     dropout=0.25,
     dense_dropout=0.5,
     augment=False,
+    cutout=0.0,
     seed=None,
     dtype=None,
 ):
@@ -155,6 +156,10 @@ def build_cnn(
     augment : bool, default=False
         Add random whole-pixel shifts (up to 10 %) and horizontal flips, active
         in training only (:class:`~skfashion.layers.RandomShiftAndFlip`).
+    cutout : float, default=0.0
+        Side of a square set to 0 at a random place of each training image, as
+        a fraction of the image side (:class:`~skfashion.layers.RandomCutout`,
+        after the shifts and flips); 0 for none.
     seed : int or None, default=None
         Seed of the initial weights, the dropout masks and the augmentation
         (each random layer gets its own seed, drawn from this one); None lets
@@ -191,6 +196,12 @@ def build_cnn(
         # Active only during training: whole-pixel shifts of up to 10 % and
         # left-right flips, both label-preserving for clothing.
         x = RandomShiftAndFlip(0.1, seed=seed, dtype=dtype, name="random_shift_flip")(x)
+    if cutout:
+        # Seeded apart from the other layers, so that a network with cutout
+        # starts from the initial weights of the same network without it.
+        x = RandomCutout(
+            cutout, seed=None if seed is None else int(seed) + 1, dtype=dtype, name="cutout"
+        )(x)
     conv = functools.partial(_conv_bn_relu, kernel_size=kernel_size, seeds=seeds, dtype=dtype)
     if stem_stride is not None:
         x = conv(x, filters[0], strides=stem_stride, name="stem")

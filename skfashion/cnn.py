@@ -59,6 +59,11 @@ class CNNClassifier(BaseImageClassifier):
     augment : bool, default=True
         Random whole-pixel shifts of up to 10 % and horizontal flips during
         training.
+    cutout : float, default=0.0
+        Side of a square set to 0 at a random place of each training image
+        (Cutout), as a fraction of the image side: 0.25 of 28 is 7 pixels.
+        0 for none. A regularizer for budgets longer than the default: at 20
+        epochs it lowered the test accuracy (the performance page).
     tta : bool or "auto", default="auto"
         Test-time augmentation: ``predict`` and ``predict_proba`` average the
         probabilities of each image and of its left-right mirror image (twice
@@ -130,6 +135,7 @@ class CNNClassifier(BaseImageClassifier):
         "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
         "dense_dropout": [Interval(numbers.Real, 0, 1, closed="left")],
         "augment": ["boolean"],
+        "cutout": [Interval(numbers.Real, 0, 1, closed="both")],
         "tta": ["boolean", StrOptions({"auto"})],
         "precision": [StrOptions(set(PRECISIONS))],
     }
@@ -147,6 +153,7 @@ class CNNClassifier(BaseImageClassifier):
         dropout=0.0,
         dense_dropout=0.5,
         augment=True,
+        cutout=0.0,
         tta="auto",
         epochs=EPOCHS_CNN,
         batch_size="auto",
@@ -177,6 +184,7 @@ class CNNClassifier(BaseImageClassifier):
         self.dropout = dropout
         self.dense_dropout = dense_dropout
         self.augment = augment
+        self.cutout = cutout
         self.tta = tta
         self.precision = precision
         super().__init__(
@@ -213,6 +221,7 @@ class CNNClassifier(BaseImageClassifier):
             dropout=self.dropout,
             dense_dropout=self.dense_dropout,
             augment=self.augment,
+            cutout=self.cutout,
             seed=seed,
             dtype=self._precision(),
         )

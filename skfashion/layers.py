@@ -1,9 +1,9 @@
 """skfashion's Keras layers: training-time augmentation and backbone input adapters.
 
 All are registered as serializable (package ``"skfashion"``, so
-``"skfashion>RandomShiftAndFlip"``, ``"skfashion>BackbonePreprocessing"``,
-``"skfashion>GrayToRGB"``): a model that contains them can be saved, pickled and
-loaded again.
+``"skfashion>RandomShiftAndFlip"``, ``"skfashion>RandomCutout"``,
+``"skfashion>BackbonePreprocessing"``, ``"skfashion>GrayToRGB"``): a model that
+contains them can be saved, pickled and loaded again.
 
 :class:`RandomShiftAndFlip` is a cheap augmentation: Keras' ``RandomTranslation``
 moves each image by a sub-pixel amount through a projective transform with
@@ -12,7 +12,10 @@ network as small as LeNet-5 the two took about a fifth of a training step on 2
 CPU cores (``benchmarks/augmentation.py``). This layer does both in two small
 batched matrix products: each output row (column) of an image picks one input
 row (column), so the shift, the flip and the zero fill are all one 0/1 matrix per
-image and axis.
+image and axis. :class:`RandomCutout` zeroes a random square of each image with
+one 0/1 mask per image: a fixed-size square, as in the Cutout paper, where
+:class:`keras.layers.RandomErasing` draws each patch's height, width and
+probability per image and fills it with scaled random normal values by default.
 
 :class:`GrayToRGB` and :class:`BackbonePreprocessing` adapt raw images to a
 pretrained backbone inside the graph
@@ -29,7 +32,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-__all__ = ["BackbonePreprocessing", "GrayToRGB", "RandomShiftAndFlip"]
+__all__ = ["BackbonePreprocessing", "GrayToRGB", "RandomCutout", "RandomShiftAndFlip"]
 
 #: ImageNet channel means in BGR order, used by the "caffe" mode (VGG16, ResNet50).
 CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
@@ -112,8 +115,46 @@ class GrayToRGB(layers.Layer):
         return (*input_shape[:-1], 3)
 
 
+def _check_fraction(name, value, meaning, *, zero_allowed, one_allowed):
+    """``value`` as a float, or a ValueError if it is no real number in the interval."""
+    interval = f"{'[' if zero_allowed else '('}0, 1{']' if one_allowed else ')'}"
+    if (
+        isinstance(value, (bool, np.bool_))
+        or not isinstance(value, numbers.Real)
+        or not (0 <= value if zero_allowed else 0 < value)
+        or not (value <= 1 if one_allowed else value < 1)
+    ):
+        raise ValueError(
+            f"{name} must be a float in {interval}, {meaning}. Received {name}={value!r}."
+        )
+    return float(value)
+
+
+class _RandomAugmentation(layers.Layer):
+    """Base of the training-only augmentations: seeded, for batches of known image size."""
+
+    def __init__(self, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def build(self, input_shape):
+        if len(input_shape) != 4 or None in tuple(input_shape[1:]):
+            raise ValueError(
+                f"{type(self).__name__} expects a batch of images of known size, "
+                f"shape (batch, height, width, channels). Received input_shape="
+                f"{tuple(input_shape)!r}."
+            )
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "seed": self.seed}
+
+
 @keras.saving.register_keras_serializable(package="skfashion")
-class RandomShiftAndFlip(layers.Layer):
+class RandomShiftAndFlip(_RandomAugmentation):
     """Shift each image by a random whole number of pixels and flip half of them.
 
     Active only in training (``training=True``, as in ``model.fit``); at
@@ -151,27 +192,11 @@ class RandomShiftAndFlip(layers.Layer):
     """
 
     def __init__(self, factor=0.1, seed=None, **kwargs):
-        super().__init__(**kwargs)
-        if (
-            isinstance(factor, (bool, np.bool_))
-            or not isinstance(factor, numbers.Real)
-            or not 0 <= factor < 1
-        ):
-            raise ValueError(
-                f"factor must be a float in [0, 1), the largest shift as a fraction "
-                f"of the image size. Received factor={factor!r}."
-            )
-        self.factor = float(factor)
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
-
-    def build(self, input_shape):
-        if len(input_shape) != 4 or None in tuple(input_shape[1:]):
-            raise ValueError(
-                f"{type(self).__name__} expects a batch of images of known size, "
-                f"shape (batch, height, width, channels). Received input_shape="
-                f"{tuple(input_shape)!r}."
-            )
+        super().__init__(seed, **kwargs)
+        self.factor = _check_fraction(
+            "factor", factor, "the largest shift as a fraction of the image size",
+            zero_allowed=True, one_allowed=False,
+        )
 
     def call(self, inputs, training=None):
         if not training:
@@ -203,8 +228,71 @@ class RandomShiftAndFlip(layers.Layer):
         k = round(self.factor * size)
         return ops.cast(ops.floor(uniform * (2 * k + 1)), "int32") - k
 
-    def compute_output_shape(self, input_shape):
-        return input_shape
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+
+
+@keras.saving.register_keras_serializable(package="skfashion")
+class RandomCutout(_RandomAugmentation):
+    """Set a square patch at a random place of each image to 0 (Cutout).
+
+    Active only in training (``training=True``, as in ``model.fit``); at
+    inference the layer returns its input unchanged. Every image gets one
+    patch, centred on a pixel drawn uniformly over the image, so a patch near
+    the border is partly outside it and covers less (DeVries and Taylor, 2017).
+
+    Parameters
+    ----------
+    size : float, default=0.5
+        Side of the square as a fraction of the image's height and width,
+        rounded to whole pixels (at least 1): 0.5 of 28 is 14 pixels.
+    seed : int or None, default=None
+        Seed of the layer's random draws.
+    **kwargs : dict
+        Passed on to :class:`keras.layers.Layer` (``name``, ``dtype``...).
+
+    References
+    ----------
+    T. DeVries and G. W. Taylor, "Improved regularization of convolutional
+    neural networks with Cutout", arXiv:1708.04552, 2017.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skfashion.layers import RandomCutout
+    >>> layer = RandomCutout(0.25, seed=0)
+    >>> x = np.ones((2, 28, 28, 1), dtype="float32")
+    >>> bool(np.array_equal(layer(x, training=False), x))
+    True
+    >>> covered = 28 * 28 - np.asarray(layer(x, training=True)).sum(axis=(1, 2, 3))
+    >>> bool(((covered > 0) & (covered <= 7 * 7)).all())
+    True
+    """
+
+    def __init__(self, size=0.5, seed=None, **kwargs):
+        super().__init__(seed, **kwargs)
+        self.size = _check_fraction(
+            "size", size, "the side of the patch as a fraction of the image size",
+            zero_allowed=False, one_allowed=True,
+        )
+
+    def call(self, inputs, training=None):
+        if not training:
+            return inputs
+        batch = ops.shape(inputs)[0]
+        draws = keras.random.uniform((2, batch), seed=self.seed_generator)
+        rows = self._covered(draws[0], inputs.shape[1], inputs.dtype)  # (batch, H)
+        cols = self._covered(draws[1], inputs.shape[2], inputs.dtype)  # (batch, W)
+        keep = 1 - rows[:, :, None, None] * cols[:, None, :, None]
+        return inputs * keep
+
+    def _covered(self, uniform, size, dtype):
+        """1 where a patch centred at a uniform draw covers the index, else 0."""
+        side = max(1, round(self.size * size))
+        start = ops.cast(ops.floor(uniform * size), "int32") - side // 2
+        index = ops.arange(size)[None, :]
+        inside = (index >= start[:, None]) & (index < start[:, None] + side)
+        return ops.cast(inside, dtype)
 
     def get_config(self):
-        return {**super().get_config(), "factor": self.factor, "seed": self.seed}
+        return {**super().get_config(), "size": self.size}

@@ -1,4 +1,8 @@
-"""RandomShiftAndFlip: each training output is its input moved by whole pixels."""
+"""Augmentation layers.
+
+RandomShiftAndFlip: each training output is its input moved by whole pixels.
+RandomCutout: each training output is its input with one square patch set to 0.
+"""
 
 import pickle
 
@@ -8,8 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skfashion import LeNet5Classifier
-from skfashion.layers import RandomShiftAndFlip
+from skfashion import CNNClassifier, LeNet5Classifier
+from skfashion._compat import InvalidParameterError
+from skfashion.architectures import build_cnn
+from skfashion.layers import RandomCutout, RandomShiftAndFlip
 
 
 def shifted(image, dy, dx, flip):
@@ -99,3 +105,91 @@ def test_model_with_the_layer_round_trips_through_keras_and_pickle(tmp_path, sha
     assert isinstance(layer, RandomShiftAndFlip) and layer.factor == 0.1
     np.testing.assert_allclose(loaded.predict(X, verbose=0), est.predict_proba(X), rtol=1e-6)
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(est)).predict(X), est.predict(X))
+
+
+def zeroed_box(image, output):
+    """Rows and columns of the one box where output is 0 and image is not, else None."""
+    changed = ~np.isclose(image, output, rtol=0, atol=1e-6).all(axis=-1)
+    if not (output[changed] == 0).all():
+        return None
+    rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
+    box = np.zeros_like(changed)
+    if rows.size:
+        box[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1] = True
+    return (rows, cols) if np.array_equal(box, changed) else None
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    height=st.integers(3, 12),
+    width=st.integers(3, 12),
+    channels=st.sampled_from([1, 3]),
+    size=st.sampled_from([0.1, 0.25, 0.5, 1.0]),
+    seed=st.integers(0, 2**16),
+)
+def test_each_cutout_output_is_its_input_with_one_square_set_to_zero(
+    height, width, channels, size, seed
+):
+    x = np.random.default_rng(seed).random((8, height, width, channels)).astype("float32") + 1
+    out = np.asarray(RandomCutout(size, seed=seed)(x, training=True))
+    assert out.shape == x.shape
+    for image, result in zip(x, out):
+        box = zeroed_box(image, result)
+        assert box is not None
+        for covered, side in zip(box, (height, width)):
+            # The patch is centred on a pixel of the image, so at least the
+            # half of it on that pixel's side lies inside the image.
+            patch = max(1, round(size * side))
+            assert min(side, -(-patch // 2)) <= covered.size <= patch
+
+
+def test_cutout_patches_cover_the_whole_image():
+    x = np.ones((300, 28, 28, 1), dtype="float32")
+    out = np.asarray(RandomCutout(0.25, seed=0)(x, training=True))
+    boxes = [zeroed_box(a, b) for a, b in zip(x, out)]
+    rows = np.concatenate([r for r, _ in boxes])
+    cols = np.concatenate([c for _, c in boxes])
+    assert set(rows) == set(cols) == set(range(28))
+    sizes = {(r.size, c.size) for r, c in boxes}
+    assert (7, 7) in sizes and any(r < 7 or c < 7 for r, c in sizes)  # clipped at a border
+
+
+def test_cutout_inactive_outside_training_and_seeded():
+    x = np.random.default_rng(0).random((16, 10, 10, 1)).astype("float32") + 1
+    layer = RandomCutout(0.3, seed=3)
+    np.testing.assert_array_equal(layer(x), x)
+    np.testing.assert_array_equal(layer(x, training=False), x)
+    first = np.asarray(RandomCutout(0.3, seed=3)(x, training=True))
+    again = np.asarray(RandomCutout(0.3, seed=3)(x, training=True))
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, x)
+
+
+@pytest.mark.parametrize("size", [0, -0.1, 1.5, "0.5", True, None])
+def test_bad_cutout_size_is_refused(size):
+    with pytest.raises(ValueError, match=r"size must be a float in \(0, 1\].*Received size="):
+        RandomCutout(size)
+    with pytest.raises(ValueError, match=r"batch of images of known size"):
+        RandomCutout(0.5)(keras.Input(shape=(None, 12, 1)))
+
+
+def test_cutout_keeps_the_initial_weights_of_the_network_without_it():
+    without = build_cnn((12, 12, 1), 3, filters=(4, 8), augment=True, seed=0)
+    with_cutout = build_cnn((12, 12, 1), 3, filters=(4, 8), augment=True, cutout=0.5, seed=0)
+    assert "cutout" not in [layer.name for layer in without.layers]
+    assert isinstance(with_cutout.get_layer("cutout"), RandomCutout)
+    for a, b in zip(without.get_weights(), with_cutout.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_cnn_with_cutout_round_trips_and_refuses_a_bad_size(tmp_path, shapes):
+    X, y = shapes
+    est = CNNClassifier(filters=(4, 8), cutout=0.25, epochs=1, batch_size=16,
+                        random_state=0).fit(X, y)
+    path = tmp_path / "cnn.keras"
+    est.model_.save(path)
+    layer = keras.models.load_model(path).get_layer("cutout")
+    assert isinstance(layer, RandomCutout) and layer.size == 0.25
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(est)).predict(X), est.predict(X))
+    with pytest.raises(InvalidParameterError, match="'cutout' parameter"):
+        CNNClassifier(cutout=1.5).fit(X, y)

@@ -55,3 +55,16 @@ def test_throughput_torch_twin_has_the_estimators_shapes(throughput):
     n_keras = sum(int(np.prod(w.shape)) for w in keras_model.trainable_weights)
     assert n_torch == n_keras
     assert net(torch.zeros(3, 1, 28, 28)).shape == (3, 10)
+
+
+def test_time_to_accuracy_configurations_are_valid_estimator_settings():
+    # Each row is one fresh process an hour long: a misspelt or removed
+    # parameter must fail here, not at the end of someone's benchmark run.
+    import skfashion
+
+    configs = _load("time_to_accuracy").CONFIGS
+    assert {"cnn", "lenet5", "cnn-large", "cnn-with-cutout"} <= set(configs)
+    for name, (cls_name, params) in configs.items():
+        est = getattr(skfashion, cls_name)(**params, random_state=0)
+        est._validate_params()
+        assert {k: est.get_params()[k] for k in params} == params, name
