@@ -42,9 +42,14 @@ def _check_positive_ints(name, values, *, allow_empty=False):
     return values
 
 
-def _check_rate(name, value):
-    if not isinstance(value, numbers.Real) or not 0.0 <= value < 1.0:
-        raise ValueError(f"{name} must be a float in [0, 1). Received {name}={value!r}.")
+def _check_rate(name, value, *, one_allowed=False):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not (0.0 <= value <= 1.0 if one_allowed else 0.0 <= value < 1.0)
+    ):
+        interval = "[0, 1]" if one_allowed else "[0, 1)"
+        raise ValueError(f"{name} must be a float in {interval}. Received {name}={value!r}.")
 
 
 class _Seeds:
@@ -157,13 +162,16 @@ def build_cnn(
         Add random whole-pixel shifts (up to 10 %) and horizontal flips, active
         in training only (:class:`~skfashion.layers.RandomShiftAndFlip`).
     cutout : float, default=0.0
-        Side of a square set to 0 at a random place of each training image, as
-        a fraction of the image side (:class:`~skfashion.layers.RandomCutout`,
-        after the shifts and flips); 0 for none.
+        Side of a patch set to 0 at a random place of each training image, as
+        a fraction of the image's height and width (a square for square
+        images; :class:`~skfashion.layers.RandomCutout`, after the shifts and
+        flips); 0 for none.
     seed : int or None, default=None
-        Seed of the initial weights, the dropout masks and the augmentation
-        (each random layer gets its own seed, drawn from this one); None lets
-        Keras draw one per layer.
+        Seed of the initial weights, the dropout masks and the augmentation:
+        the weight and dropout layers each get a seed drawn from this one, the
+        shift-and-flip layer ``seed`` itself and the cutout layer ``seed + 1``
+        (so cutout leaves the initial weights as they are without it). None
+        lets Keras draw one per layer.
     dtype : str or None, default=None
         Keras dtype policy of the layers, e.g. ``"mixed_bfloat16"`` (float32
         weights, bfloat16 computation); the output layer computes in the
@@ -189,6 +197,7 @@ def build_cnn(
         (stem_stride,) = _check_positive_ints("stem_stride", stem_stride)
     _check_rate("dropout", dropout)
     _check_rate("dense_dropout", dense_dropout)
+    _check_rate("cutout", cutout, one_allowed=True)
 
     seeds = _Seeds(seed)
     inputs, x = _inputs(input_shape, dtype)

@@ -60,10 +60,11 @@ class CNNClassifier(BaseImageClassifier):
         Random whole-pixel shifts of up to 10 % and horizontal flips during
         training.
     cutout : float, default=0.0
-        Side of a square set to 0 at a random place of each training image
-        (Cutout), as a fraction of the image side: 0.25 of 28 is 7 pixels.
-        0 for none. A regularizer for budgets longer than the default: at 20
-        epochs it lowered the test accuracy (the performance page).
+        Side of a patch set to 0 at a random place of each training image
+        (Cutout), as a fraction of the image's height and width: 0.25 of 28
+        is 7 pixels, a square for square images. 0 for none. At the default
+        20 epochs it lowered the test accuracy (the performance page); longer
+        budgets are untested.
     tta : bool or "auto", default="auto"
         Test-time augmentation: ``predict`` and ``predict_proba`` average the
         probabilities of each image and of its left-right mirror image (twice

@@ -12,7 +12,7 @@ network as small as LeNet-5 the two took about a fifth of a training step on 2
 CPU cores (``benchmarks/augmentation.py``). This layer does both in two small
 batched matrix products: each output row (column) of an image picks one input
 row (column), so the shift, the flip and the zero fill are all one 0/1 matrix per
-image and axis. :class:`RandomCutout` zeroes a random square of each image with
+image and axis. :class:`RandomCutout` zeroes a random patch of each image with
 one 0/1 mask per image: a fixed-size square, as in the Cutout paper, where
 :class:`keras.layers.RandomErasing` draws each patch's height, width and
 probability per image and fills it with scaled random normal values by default.
@@ -234,18 +234,21 @@ class RandomShiftAndFlip(_RandomAugmentation):
 
 @keras.saving.register_keras_serializable(package="skfashion")
 class RandomCutout(_RandomAugmentation):
-    """Set a square patch at a random place of each image to 0 (Cutout).
+    """Set a patch at a random place of each image to 0 (Cutout).
 
     Active only in training (``training=True``, as in ``model.fit``); at
     inference the layer returns its input unchanged. Every image gets one
-    patch, centred on a pixel drawn uniformly over the image, so a patch near
-    the border is partly outside it and covers less (DeVries and Taylor, 2017).
+    patch, placed around a pixel drawn uniformly over the image (for a side
+    of ``s`` pixels, from ``s // 2`` before it to ``(s - 1) // 2`` after it,
+    as in the reference code of DeVries and Taylor, 2017), so a patch near the
+    border is partly outside the image and covers less.
 
     Parameters
     ----------
     size : float, default=0.5
-        Side of the square as a fraction of the image's height and width,
-        rounded to whole pixels (at least 1): 0.5 of 28 is 14 pixels.
+        Sides of the patch as a fraction of the image's height and width,
+        each rounded to whole pixels (at least 1): 0.5 of 28 is 14 pixels. The
+        patch is a square for square images.
     seed : int or None, default=None
         Seed of the layer's random draws.
     **kwargs : dict

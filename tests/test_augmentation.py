@@ -169,8 +169,34 @@ def test_cutout_inactive_outside_training_and_seeded():
 def test_bad_cutout_size_is_refused(size):
     with pytest.raises(ValueError, match=r"size must be a float in \(0, 1\].*Received size="):
         RandomCutout(size)
-    with pytest.raises(ValueError, match=r"batch of images of known size"):
+
+
+def test_cutout_input_of_unknown_size_is_refused():
+    with pytest.raises(ValueError, match=r"batch of images of known size.*\(None, None, 12, 1\)"):
         RandomCutout(0.5)(keras.Input(shape=(None, 12, 1)))
+
+
+@pytest.mark.parametrize("cutout", [1.5, -0.1, True, "0.25"])
+def test_build_cnn_names_a_bad_cutout(cutout):
+    with pytest.raises(ValueError, match=r"cutout must be a float in \[0, 1\]\. Received cutout="):
+        build_cnn((12, 12, 1), 3, filters=(4,), cutout=cutout)
+
+
+def test_cutout_in_bfloat16_zeroes_the_same_patch():
+    x = np.random.default_rng(0).random((8, 12, 12, 1)).astype("float32") + 1
+    full = np.asarray(RandomCutout(0.5, seed=1)(x, training=True))
+    half = RandomCutout(0.5, seed=1, dtype="mixed_bfloat16")(x, training=True)
+    assert keras.backend.standardize_dtype(half.dtype) == "bfloat16"
+    np.testing.assert_array_equal(np.asarray(half, dtype="float32") == 0, full == 0)
+
+
+def test_shift_and_flip_saved_before_the_shared_base_still_loads():
+    # The config a model saved by the previous release holds for this layer.
+    old = {"name": "random_shift_flip", "trainable": True, "dtype": "float32",
+           "factor": 0.1, "seed": 7}
+    layer = RandomShiftAndFlip.from_config(old)
+    assert (layer.factor, layer.seed, layer.name) == (0.1, 7, "random_shift_flip")
+    assert {k: layer.get_config()[k] for k in ("factor", "seed")} == {"factor": 0.1, "seed": 7}
 
 
 def test_cutout_keeps_the_initial_weights_of_the_network_without_it():
