@@ -26,14 +26,17 @@ estimators share, so that every classifier trains through one path:
   best weights, and ``lr_schedule="plateau"`` halves the learning rate after
   ``patience // 2`` such epochs.
 * **Test-time augmentation.** An estimator with a ``tta`` parameter averages
-  the probabilities of each image and its left-right mirror image.
+  the probabilities of each image and its left-right mirror image, or with
+  ``tta="shift"`` of those two shifted by up to one pixel
+  (:func:`skfashion._recipe.tta_views`).
 * **Seeds under threads.** Keras seeds every layer built without a seed from
   Python's global ``random``, which any other thread may draw from meanwhile
   (dask's worker threads do); the builders of :mod:`skfashion.architectures`
   therefore give every random layer a seed of its own, drawn from ``seed``.
 * **Memory.** The images reach Keras one batch at a time from the caller's own
   array, in its own dtype (:mod:`skfashion._batches`): a fit or a prediction
-  needs no copy of the data, and a ``np.memmap`` is read batch by batch. Keras' global state is
+  needs no copy of the data (``tta="shift"``: a shifted copy of a chunk of
+  rows at a time), and a ``np.memmap`` is read batch by batch, or chunk by chunk. Keras' global state is
   cleared before each new model is built, so a long grid search does not grow
   in memory.
 """
@@ -72,6 +75,8 @@ from skfashion._recipe import (
     early_stopping_callbacks,
     resolve_precision,
     restart_schedule,
+    tta_row_chunks,
+    tta_views,
 )
 from skfashion._routing import RoutedParametersMixin
 from skfashion._validation import (
@@ -460,39 +465,51 @@ class BaseImageClassifier(RoutedParametersMixin, KerasClassifier):
         # index instead.
         return X, y, np.asarray(sample_weight, dtype=keras.backend.floatx())
 
-    def _uses_tta(self):
-        """Whether predictions average each image and its mirror image.
+    def _tta_mode(self):
+        """What predictions average over: None, ``"flip"`` or ``"shift"`` (:func:`tta_views`).
 
         ``tta="auto"`` reads the fitted network, not the ``augment`` parameter:
-        it is on when the network holds the flip augmentation layer, that is
-        when it was trained on mirror images (whatever ``set_params`` said since).
+        it is ``"flip"`` when the network holds the flip augmentation layer,
+        that is when it was trained on mirror images (whatever ``set_params``
+        said since).
         """
         tta = getattr(self, "tta", False)
-        if tta != "auto":
-            return bool(tta)
-        check_is_fitted(self, "model_")
-        return _holds_layer(self.model_, RandomShiftAndFlip)
+        if tta == "auto":
+            check_is_fitted(self, "model_")
+            tta = _holds_layer(self.model_, RandomShiftAndFlip)
+        if tta in ("flip", "shift"):
+            return tta
+        return "flip" if tta else None
+
+    def _uses_tta(self):
+        """Whether predictions average more than the images themselves."""
+        return self._tta_mode() is not None
 
     def _predict_raw(self, X, **kwargs):
         # scikeras' steps (validate, encode, route predict__ parameters), with
-        # the images fed batch by batch as in fit: a np.memmap is never loaded.
+        # the images fed batch by batch as in fit: a np.memmap is never loaded
+        # whole.
         check_is_fitted(self, "model_")
         X, _ = self._validate_data(X, reset=False)
         args = {"verbose": self.verbose, **self._routed("predict"), **kwargs}
         batch_size = args.pop("batch_size", None) or getattr(self, "batch_size_", 256)
         args["callbacks"] = self._predict_callbacks
-        # Test-time augmentation: the mean of the image's and its mirror's. The
-        # mirror is taken of the images, before any feature encoding.
-        views = (X, X[:, :, ::-1]) if self._uses_tta() else (X,)
+        # Test-time augmentation: the mean over the views of the images (the
+        # image and its mirror, or those shifted), taken before any feature
+        # encoding. Shifted views are copies, so they are made chunk by chunk.
+        mode, parts = self._tta_mode(), []
         with release_custom_gradients():
-            proba = sum(
-                self.model_.predict(
-                    ImageBatches(self.feature_encoder_.transform(view), batch_size=batch_size),
-                    **args,
-                )
-                for view in views
-            )
-        return proba / len(views)
+            for rows in tta_row_chunks(len(X), X[:1].nbytes, mode):
+                proba, n_views = 0.0, 0
+                for view in tta_views(X[rows], mode):
+                    proba = proba + self.model_.predict(
+                        ImageBatches(self.feature_encoder_.transform(view), batch_size=batch_size),
+                        **args,
+                    )
+                    n_views += 1
+                    del view  # before the next copy is made
+                parts.append(proba / n_views)
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 def _holds_layer(model, layer_class):

@@ -36,6 +36,11 @@ instructions (AVX-512 BF16 or AMX, read from ``/proc/cpuinfo``) and no
 GPU, else ``"float32"``. The choice is kept as ``precision_``. A fit with
 an int ``random_state`` is reproducible within one precision; the two
 precisions train slightly different models.''',
+    "tta_shift_description": '''\
+``"flip"`` is ``True``. ``"shift"``: the mean over 18 views, the image and
+its mirror image each as they are and shifted by one pixel in each of the 8
+directions, pixels shifted in being 0 as in the training augmentation (18
+times the prediction cost).''',
     "common_parameters": '''\
 image_shape : tuple of int or None, default=None
     ``(height, width)`` or ``(height, width, channels)`` of flat 2-D input

@@ -282,15 +282,67 @@ def to_raw_pixels(X, pixel_range_):
     return X
 
 
-# ------------------------------------------------------- weights and splits
+# ---------------------------------------------- fractions, weights and splits
 #
-# Pure checks of fit's arguments: each returns the validated value or raises a
-# ValueError naming the parameter, the value received and what is accepted.
+# Pure checks of parameters and of fit's arguments: each returns the validated
+# value or raises a ValueError naming the parameter, the value received and
+# what is accepted. The layers and builders use check_fraction too, so it
+# imports nothing of Keras.
 
 
 def _short_repr(value, limit=80):
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def check_fraction(name, value, meaning=None, *, zero_allowed=True, one_allowed=False):
+    """``value`` as a float, if it is a real number in the interval (not a bool).
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name, for the message.
+    value : object
+        What was passed.
+    meaning : str or None, default=None
+        What the fraction is of, added to the message.
+    zero_allowed : bool, default=True
+        Whether 0 is allowed.
+    one_allowed : bool, default=False
+        Whether 1 is allowed.
+
+    Returns
+    -------
+    value : float
+
+    Raises
+    ------
+    ValueError
+        Naming the parameter, the interval and the value received.
+
+    Examples
+    --------
+    >>> from skfashion._validation import check_fraction
+    >>> check_fraction("dropout", 0.25)
+    0.25
+    >>> check_fraction("dropout", 1)
+    Traceback (most recent call last):
+        ...
+    ValueError: dropout must be a float in [0, 1). Received dropout=1.
+    """
+    if (
+        isinstance(value, (bool, np.bool_))
+        or not isinstance(value, numbers.Real)
+        or not (0 <= value if zero_allowed else 0 < value)
+        or not (value <= 1 if one_allowed else value < 1)
+    ):
+        interval = f"{'[' if zero_allowed else '('}0, 1{']' if one_allowed else ')'}"
+        what = f", {meaning}" if meaning else ""
+        raise ValueError(
+            f"{name} must be a float in {interval}{what}. "
+            f"Received {name}={_short_repr(value)}."
+        )
+    return float(value)
 
 
 def check_sample_weight(sample_weight, n_samples):
@@ -441,15 +493,7 @@ def check_validation_split(validation_split, y):
         cannot be in both parts). The message gives the numbers and the range
         of splits that would work.
     """
-    if (
-        isinstance(validation_split, bool)
-        or not isinstance(validation_split, numbers.Real)
-        or not 0 <= validation_split < 1
-    ):
-        raise ValueError(
-            "validation_split must be a number in [0, 1). "
-            f"Received validation_split={_short_repr(validation_split)}."
-        )
+    check_fraction("validation_split", validation_split)
     if validation_split == 0:
         return validation_split
     labels, counts = np.unique(np.asarray(y), return_counts=True)

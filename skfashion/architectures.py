@@ -19,6 +19,7 @@ _config.load_tensorflow()  # skfashion's TensorFlow settings, before Keras impor
 import keras
 from keras import layers
 
+from ._validation import check_fraction
 from .layers import RandomCutout, RandomShiftAndFlip
 
 #: LeNet-5 reads a 32x32 field, as in LeCun et al. (1998).
@@ -40,16 +41,6 @@ def _check_positive_ints(name, values, *, allow_empty=False):
             f"ints. Received {name}={values!r}."
         )
     return values
-
-
-def _check_rate(name, value, *, one_allowed=False):
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not (0.0 <= value <= 1.0 if one_allowed else 0.0 <= value < 1.0)
-    ):
-        interval = "[0, 1]" if one_allowed else "[0, 1)"
-        raise ValueError(f"{name} must be a float in {interval}. Received {name}={value!r}.")
 
 
 class _Seeds:
@@ -195,9 +186,9 @@ def build_cnn(
     (kernel_size,) = _check_positive_ints("kernel_size", kernel_size)
     if stem_stride is not None:
         (stem_stride,) = _check_positive_ints("stem_stride", stem_stride)
-    _check_rate("dropout", dropout)
-    _check_rate("dense_dropout", dense_dropout)
-    _check_rate("cutout", cutout, one_allowed=True)
+    check_fraction("dropout", dropout)
+    check_fraction("dense_dropout", dense_dropout)
+    check_fraction("cutout", cutout, one_allowed=True)
 
     seeds = _Seeds(seed)
     inputs, x = _inputs(input_shape, dtype)
@@ -321,7 +312,7 @@ def build_lenet5(
             f"Unknown activation {activation!r}; expected the name of a Keras "
             f"activation such as 'relu' or 'tanh'. Received activation={activation!r}."
         ) from None
-    _check_rate("dropout", dropout)
+    check_fraction("dropout", dropout)
     pool = pools[pooling]
 
     seeds = _Seeds(seed)
@@ -379,7 +370,7 @@ def build_head(n_features, n_classes, *, units=(256,), dropout=0.3, seed=None):
     12810
     """
     units = _check_positive_ints("units", units, allow_empty=True)
-    _check_rate("dropout", dropout)
+    check_fraction("dropout", dropout)
     seeds = _Seeds(seed)
     inputs = keras.Input(shape=(n_features,), name="features")
     x = inputs

@@ -65,12 +65,13 @@ class CNNClassifier(BaseImageClassifier):
         is 7 pixels, a square for square images. 0 for none. At the default
         20 epochs it lowered the test accuracy (the performance page); longer
         budgets are untested.
-    tta : bool or "auto", default="auto"
+    tta : bool or {"auto", "flip", "shift"}, default="auto"
         Test-time augmentation: ``predict`` and ``predict_proba`` average the
         probabilities of each image and of its left-right mirror image (twice
         the prediction cost). ``"auto"``: only when the network was trained on
         mirror images too (``augment=True``); a network that never saw one
         predicts worse with them.
+        %(tta_shift_description)s
     epochs : int, default=20
         Number of passes over the training data: the training budget. With a
         validation split and ``patience``, training may stop earlier.
@@ -137,7 +138,7 @@ class CNNClassifier(BaseImageClassifier):
         "dense_dropout": [Interval(numbers.Real, 0, 1, closed="left")],
         "augment": ["boolean"],
         "cutout": [Interval(numbers.Real, 0, 1, closed="both")],
-        "tta": ["boolean", StrOptions({"auto"})],
+        "tta": ["boolean", StrOptions({"auto", "flip", "shift"})],
         "precision": [StrOptions(set(PRECISIONS))],
     }
 
@@ -250,10 +251,11 @@ class LeNet5Classifier(BaseImageClassifier):
         Random whole-pixel shifts of up to 10 % and horizontal flips during
         training. Off by default: they pay only with a longer budget than the
         default ``epochs`` (see the performance page).
-    tta : bool or "auto", default="auto"
+    tta : bool or {"auto", "flip", "shift"}, default="auto"
         Test-time augmentation: predictions average each image and its
         left-right mirror image. ``"auto"``: only when the network was trained
         on mirror images too (``augment=True``).
+        %(tta_shift_description)s
     epochs : int, default=15
         Number of passes over the training data: the training budget.
     batch_size : int or "auto", default="auto"
@@ -303,7 +305,7 @@ class LeNet5Classifier(BaseImageClassifier):
         "pooling": [StrOptions({"max", "avg"})],
         "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
         "augment": ["boolean"],
-        "tta": ["boolean", StrOptions({"auto"})],
+        "tta": ["boolean", StrOptions({"auto", "flip", "shift"})],
         "precision": [StrOptions(set(PRECISIONS))],
     }
 

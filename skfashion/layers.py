@@ -22,15 +22,14 @@ pretrained backbone inside the graph
 (:func:`skfashion.backbones.build_feature_extractor`).
 """
 
-import numbers
-
 from skfashion import _config
 
 _config.load_tensorflow()  # skfashion's TensorFlow settings, before Keras imports it
 
 import keras
-import numpy as np
 from keras import layers, ops
+
+from ._validation import check_fraction
 
 __all__ = ["BackbonePreprocessing", "GrayToRGB", "RandomCutout", "RandomShiftAndFlip"]
 
@@ -115,21 +114,6 @@ class GrayToRGB(layers.Layer):
         return (*input_shape[:-1], 3)
 
 
-def _check_fraction(name, value, meaning, *, zero_allowed, one_allowed):
-    """``value`` as a float, or a ValueError if it is no real number in the interval."""
-    interval = f"{'[' if zero_allowed else '('}0, 1{']' if one_allowed else ')'}"
-    if (
-        isinstance(value, (bool, np.bool_))
-        or not isinstance(value, numbers.Real)
-        or not (0 <= value if zero_allowed else 0 < value)
-        or not (value <= 1 if one_allowed else value < 1)
-    ):
-        raise ValueError(
-            f"{name} must be a float in {interval}, {meaning}. Received {name}={value!r}."
-        )
-    return float(value)
-
-
 class _RandomAugmentation(layers.Layer):
     """Base of the training-only augmentations: seeded, for batches of known image size."""
 
@@ -193,9 +177,8 @@ class RandomShiftAndFlip(_RandomAugmentation):
 
     def __init__(self, factor=0.1, seed=None, **kwargs):
         super().__init__(seed, **kwargs)
-        self.factor = _check_fraction(
-            "factor", factor, "the largest shift as a fraction of the image size",
-            zero_allowed=True, one_allowed=False,
+        self.factor = check_fraction(
+            "factor", factor, "the largest shift as a fraction of the image size"
         )
 
     def call(self, inputs, training=None):
@@ -274,9 +257,9 @@ class RandomCutout(_RandomAugmentation):
 
     def __init__(self, size=0.5, seed=None, **kwargs):
         super().__init__(seed, **kwargs)
-        self.size = _check_fraction(
+        self.size = check_fraction(
             "size", size, "the side of the patch as a fraction of the image size",
-            zero_allowed=False, one_allowed=True,
+            zero_allowed=False, one_allowed=True
         )
 
     def call(self, inputs, training=None):

@@ -280,12 +280,13 @@ class TransferClassifier(BaseImageClassifier):
         images while fine-tuning. The head's first training sees the cached
         features of the unaltered images, so ``augment=True`` needs
         ``fine_tune_layers > 0``.
-    tta : bool or "auto", default="auto"
+    tta : bool or {"auto", "flip", "shift"}, default="auto"
         Test-time augmentation: ``predict`` and ``predict_proba`` average the
         probabilities of each image and of its left-right mirror image (twice
         the prediction cost; a frozen model computes the mirror images'
         features too). ``"auto"``: only when the network was fine-tuned on
         mirror images (``augment=True``).
+        %(tta_shift_description)s
     epochs : int, default=40
         Maximum epochs of head training.
     batch_size : int or "auto", default=128
@@ -356,7 +357,7 @@ class TransferClassifier(BaseImageClassifier):
         "fine_tune_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
         "fine_tune_learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
         "augment": ["boolean"],
-        "tta": ["boolean", StrOptions({"auto"})],
+        "tta": ["boolean", StrOptions({"auto", "flip", "shift"})],
     }
 
     def __init__(

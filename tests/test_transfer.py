@@ -13,6 +13,7 @@ from sklearn.pipeline import make_pipeline
 
 from skfashion import BackboneFeatures, ImageResizer, TransferClassifier
 from skfashion._compat import keras_file_utils
+from skfashion._recipe import tta_views
 from skfashion.backbones import BACKBONES, build_backbone, build_feature_extractor
 from skfashion.layers import CAFFE_MEAN_BGR
 from skfashion.transfer import clear_feature_cache, feature_cache_info
@@ -173,6 +174,12 @@ def test_tta_averages_the_image_and_its_mirror_frozen_or_fine_tuned(shapes28, fi
     np.testing.assert_allclose(clf.predict_proba(X[:20]), (plain + mirror) / 2, rtol=1e-5, atol=1e-6)
     clf.set_params(tta="auto")  # augment=False: no test-time augmentation
     np.testing.assert_allclose(clf.predict_proba(X[:20]), plain, rtol=1e-5, atol=1e-6)
+    # The shifted views too are taken of the images, before the features.
+    views = [clf.predict_proba(view) for view in tta_views(X[:20], "shift")]
+    clf.set_params(tta="shift")
+    np.testing.assert_allclose(clf.predict_proba(X[:20]), np.mean(views, axis=0),
+                               rtol=1e-5, atol=1e-6)
+    assert not np.allclose(np.mean(views, axis=0), (plain + mirror) / 2)  # not the flip alone
 
 
 # ----------------------------------------------------------------- feature caching

@@ -1,4 +1,6 @@
-"""Unit tests of the pure checks of fit's weights and validation split."""
+"""Unit tests of the pure checks of fit's weights and validation split, and of fractions."""
+
+import re
 
 import numpy as np
 import pandas as pd
@@ -9,9 +11,37 @@ from numpy.testing import assert_array_equal
 
 from skfashion._validation import (
     check_class_weight,
+    check_fraction,
     check_sample_weight,
     check_validation_split,
 )
+
+# ---------------------------------------------------------------- fractions
+
+
+@pytest.mark.parametrize("zero_allowed", [True, False])
+@pytest.mark.parametrize("one_allowed", [True, False])
+@pytest.mark.parametrize("value", [0, 0.0, 0.5, np.float32(0.25), 1, 1.0])
+def test_fraction_accepted_iff_in_its_interval(value, zero_allowed, one_allowed):
+    inside = (value > 0 or zero_allowed) and (value < 1 or one_allowed)
+    if inside:
+        result = check_fraction("rate", value, zero_allowed=zero_allowed,
+                                one_allowed=one_allowed)
+        assert type(result) is float and result == value
+    else:
+        interval = f"{'[' if zero_allowed else '('}0, 1{']' if one_allowed else ')'}"
+        message = f"rate must be a float in {interval}. Received rate={value!r}."
+        with pytest.raises(ValueError, match=re.escape(message)):
+            check_fraction("rate", value, zero_allowed=zero_allowed, one_allowed=one_allowed)
+
+
+@pytest.mark.parametrize("value", [True, False, np.bool_(True), "0.5", None, -0.1, 1.5,
+                                   float("nan")])
+def test_fraction_that_is_no_number_in_0_1_is_refused(value):
+    with pytest.raises(ValueError, match=r"rate must be a float in \[0, 1\], of the "
+                                         r"image\. Received rate="):
+        check_fraction("rate", value, "of the image", one_allowed=True)
+
 
 # ---------------------------------------------------------------- sample_weight
 
