@@ -9,7 +9,7 @@ estimators share, so that every classifier trains through one path:
   ``cross_val_score(cv=10)`` silently uses unstratified ``KFold``.
   ``__sklearn_tags__`` below states the classifier tags itself.
 * **Input contract.** Images as flat rows, ``(n, H, W)`` or ``(n, H, W, C)`` raw
-  pixel values (see :mod:`skfashion._validation`); the model scales them inside
+  pixel values (see :mod:`skfashion._images`); the model scales them inside
   its own graph.
 * **Seeding.** ``random_state`` seeds Python, NumPy, TensorFlow, the augmentation
   layers and the validation split; a ``RandomState`` instance gives a fresh seed
@@ -68,6 +68,13 @@ from skfashion._compat import (
     check_scikeras,
     release_custom_gradients,
 )
+from skfashion._images import (
+    check_fitted_image_shape,
+    check_images,
+    check_pixel_range,
+    fit_pixel_range,
+    to_raw_pixels,
+)
 from skfashion._recipe import (
     SCHEDULES,
     auto_batch_size,
@@ -79,15 +86,7 @@ from skfashion._recipe import (
     tta_views,
 )
 from skfashion._routing import RoutedParametersMixin
-from skfashion._validation import (
-    check_class_weight,
-    check_fitted_image_shape,
-    check_images,
-    check_pixel_range,
-    check_sample_weight,
-    fit_pixel_range,
-    to_raw_pixels,
-)
+from skfashion._validation import check_class_weight, check_sample_weight
 from skfashion.layers import RandomShiftAndFlip
 
 check_scikeras()

@@ -21,7 +21,7 @@ from skfashion._compat import (
     _check_feature_names_in,
     _fit_context,
 )
-from skfashion._validation import check_fitted_image_shape, check_images
+from skfashion._images import check_fitted_image_shape, check_images
 
 #: Interpolation methods accepted by ``keras.ops.image.resize``.
 INTERPOLATIONS = ("area", "bicubic", "bilinear", "lanczos3", "lanczos5", "nearest")

@@ -25,7 +25,7 @@ from skfashion._base import BaseImageClassifier
 from skfashion._compat import Interval, StrOptions
 from skfashion._docstrings import fill_doc
 from skfashion._feature_cache import clear_feature_cache, feature_cache_info
-from skfashion._validation import (
+from skfashion._images import (
     check_fitted_image_shape,
     check_images,
     check_pixel_range,

@@ -18,7 +18,7 @@ from skfashion import (
     load_fashion_mnist,
 )
 from skfashion._compat import InvalidParameterError
-from skfashion._validation import check_images
+from skfashion._images import check_images
 from tests.conftest import make_shapes
 
 TINY = dict(augment=False, epochs=2, batch_size=16, random_state=0)
