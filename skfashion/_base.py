@@ -67,6 +67,7 @@ from skfashion._compat import (
     StrOptions,
     check_scikeras,
     release_custom_gradients,
+    validate_params,
 )
 from skfashion._images import (
     check_fitted_image_shape,
@@ -204,14 +205,19 @@ class BaseImageClassifier(RoutedParametersMixin, KerasClassifier):
             Series...), multiplied by ``class_weight``; ``None`` weighs every
             sample equally. Samples of weight 0 are left out.
         **kwargs : dict
-            Passed on to :meth:`keras.Model.fit` (prefer ``fit__name`` parameters).
+            Passed on to :meth:`keras.Model.fit` (prefer ``fit__name``
+            parameters). The arguments skfashion makes itself are refused with
+            a ``ValueError`` that says what to use instead: ``validation_data``
+            and ``validation_split`` (use the ``validation_split`` parameter),
+            ``class_weight``, ``validation_batch_size``, and ``fit__batch_size``
+            or ``fit__initial_epoch`` as parameters.
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        sample_weight = self._check_fit(y, sample_weight)
+        sample_weight = self._check_fit(y, sample_weight, kwargs)
         # KerasClassifier.fit is skipped: all it adds is the product of
         # sample_weight and class_weight, which _training_weights has made
         # (scikeras multiplies in place: a caller's array is changed, a list fails).
@@ -235,7 +241,8 @@ class BaseImageClassifier(RoutedParametersMixin, KerasClassifier):
             Non-negative per-sample weights, multiplied by ``class_weight``.
         **kwargs : dict
             Passed on to :meth:`keras.Model.fit` (not ``epochs`` nor
-            ``initial_epoch``: one call is one epoch).
+            ``initial_epoch``: one call is one epoch), with the refusals of
+            :meth:`fit`.
 
         Returns
         -------
@@ -244,23 +251,33 @@ class BaseImageClassifier(RoutedParametersMixin, KerasClassifier):
         """
         # KerasClassifier.partial_fit is skipped: it checks no parameters and
         # multiplies a caller's sample_weight by the class weights in place.
-        sample_weight = self._check_fit(y, sample_weight)
-        self.classes_ = classes if classes is not None else getattr(self, "classes_", None)
+        classes = classes if classes is not None else getattr(self, "classes_", None)
+        if isinstance(self.class_weight, str) and self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: each "
+                "batch would be balanced by its own class frequencies. Compute the "
+                "weights once, with sklearn.utils.class_weight.compute_class_weight"
+                "('balanced', classes=classes, y=y), and pass them as a dict."
+            )
+        sample_weight = self._check_fit(y, sample_weight, kwargs, classes=classes)
+        self.classes_ = classes
         BaseWrapper.partial_fit(self, X, y, sample_weight=sample_weight, **kwargs)
         return self
 
-    def _check_fit(self, y, sample_weight):
+    def _check_fit(self, y, sample_weight, fit_kwargs=(), classes=None):
         """The checks of ``fit`` and ``partial_fit``; returns the training weights."""
-        self._validate_params()
-        self._check_routed_params()
-        return self._training_weights(y, sample_weight)
+        validate_params(self)
+        self._check_routed_params(fit_kwargs)
+        return self._training_weights(y, sample_weight, classes=classes)
 
-    def _training_weights(self, y, sample_weight):
+    def _training_weights(self, y, sample_weight, classes=None):
         """Validated ``sample_weight`` times the ``class_weight`` of each label.
 
         The one place where training weights are made, for head training and
-        fine-tuning alike. Returns a new float64 array, or None when neither
-        weight is set; the caller's ``sample_weight`` is never changed.
+        fine-tuning alike. ``class_weight`` may name any of ``classes`` (all
+        of them, for ``partial_fit``), by default the labels in ``y``. Returns
+        a new float64 array, or None when neither weight is set; the caller's
+        ``sample_weight`` is never changed.
         """
         if y is None:
             raise ValueError(
@@ -269,9 +286,16 @@ class BaseImageClassifier(RoutedParametersMixin, KerasClassifier):
         y = column_or_1d(check_array(y, ensure_2d=False, dtype=None, input_name="y"))
         check_classification_targets(y)
         sample_weight = check_sample_weight(sample_weight, y.shape[0])
-        class_weight = check_class_weight(self.class_weight, np.unique(y))
+        class_weight = check_class_weight(
+            self.class_weight, np.unique(y if classes is None else classes)
+        )
         if class_weight is None:
             return sample_weight
+        if isinstance(class_weight, dict):
+            # Only the classes in this y: scikit-learn refuses a dict that names
+            # absent classes while leaving present ones out (partial_fit batches).
+            present = set(np.unique(y).tolist())
+            class_weight = {k: v for k, v in class_weight.items() if k in present}
         weights = compute_sample_weight(class_weight, y)
         return weights if sample_weight is None else weights * sample_weight
 
@@ -303,8 +327,8 @@ class BaseImageClassifier(RoutedParametersMixin, KerasClassifier):
         Parameters
         ----------
         X : array-like of images
-            Images in the layout and size the estimator was fitted on, raw pixel
-            values in [0, 255].
+            Images in the layout, size and pixel range (``pixel_range_``) the
+            estimator was fitted on.
         **kwargs : dict
             Passed on to :meth:`keras.Model.predict` (prefer ``predict__name``
             parameters).
@@ -357,6 +381,13 @@ class BaseImageClassifier(RoutedParametersMixin, KerasClassifier):
         else:
             # A NumPy integer is refused by the seeding of Python's random.
             self._random_state = None if self.random_state is None else int(self.random_state)
+        # One validation split per model, also unseeded: fine-tuning (a warm
+        # start of the same fit) holds out the rows the head was judged on.
+        self._split_seed = (
+            int(np.random.randint(np.iinfo(np.int32).max))
+            if self._random_state is None
+            else self._random_state
+        )
         X, y = self._validate_data(X, y, reset=True)
         self.target_encoder_ = self.target_encoder.fit(y)
         vars(self).update(**self.target_encoder_.get_metadata())
@@ -388,9 +419,9 @@ class BaseImageClassifier(RoutedParametersMixin, KerasClassifier):
         # index arrays are split, filtered (weight 0) and shuffled.
         train, val = split_indices(
             y,
-            0 if "validation_data" in kwargs else self.validation_split,
+            self.validation_split,
             sample_weight=sample_weight,
-            random_state=self._random_state,
+            random_state=self._split_seed,
         )
         batch_size = kwargs.pop("batch_size", self.batch_size)
         if batch_size == "auto":

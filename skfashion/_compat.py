@@ -16,6 +16,8 @@ private reach                                     used for
                                                   ``InvalidParameterError`` in
                                                   ``_parameter_constraints``
 ``sklearn.base._fit_context``                     ``ImageResizer.fit``
+``BaseEstimator._validate_params``                 :func:`validate_params` (``fit``,
+                                                  ``partial_fit``, ``transform``)
 ``sklearn.utils.validation._check_feature_names_in``  ``ImageResizer.get_feature_names_out``
 ``tensorflow.python.framework.ops._gradient_registry``  :func:`release_custom_gradients`
 ``tensorflow.python.framework.config``            :func:`is_op_determinism_enabled`
@@ -55,6 +57,32 @@ except ImportError as exc:  # pragma: no cover - only on an untested scikit-lear
         f"({exc}); {_TESTED}. Install scikit-learn>=1.7,<1.10."
     ) from exc
 
+
+
+def validate_params(estimator):
+    """Check ``estimator``'s parameters against its ``_parameter_constraints``.
+
+    scikit-learn's own (private) ``BaseEstimator._validate_params``, for the
+    methods that cannot take the ``_fit_context`` decorator: they check
+    routed parameters or call scikeras between the checks.
+
+    Raises
+    ------
+    InvalidParameterError
+        If a parameter breaks its constraint.
+    RuntimeError
+        If scikit-learn's estimators no longer have ``_validate_params``.
+    """
+    method = getattr(estimator, "_validate_params", None)
+    if method is None:  # pragma: no cover - only on an untested scikit-learn
+        raise RuntimeError(
+            f"scikit-learn {sklearn.__version__} has no BaseEstimator._validate_params, "
+            f"which checks skfashion's parameters; {_TESTED}. Install "
+            "scikit-learn>=1.7,<1.10."
+        )
+    method()
+
+
 # --------------------------------------------------------------------- scikeras
 
 #: The scikeras 0.13 internals :class:`skfashion._base.BaseImageClassifier`
@@ -77,9 +105,12 @@ SCIKERAS_HOOKS = {
     "_initialize_callbacks": ("self",),
 }  # fmt: skip
 
-#: Attributes scikeras sets and skfashion reads or swaps (see SCIKERAS_HOOKS).
+#: Attributes scikeras sets and skfashion reads or swaps (see SCIKERAS_HOOKS),
+#: and ``_keras_build_fn``, the method scikeras calls to build the model when
+#: no ``model`` is given (skfashion defines it; scikeras has no default).
 SCIKERAS_ATTRIBUTES = (
     "_fit_callbacks", "_predict_callbacks", "_random_state", "_user_params",
+    "_keras_build_fn",
 )
 
 
@@ -109,8 +140,8 @@ def check_scikeras():
     missing = [name for name in SCIKERAS_ATTRIBUTES if f"self.{name}" not in source]
     if missing:
         raise ImportError(
-            f"scikeras {scikeras.__version__} no longer sets {missing}, which "
-            f"skfashion reads; {_TESTED}. Install scikeras==0.13.0."
+            f"scikeras {scikeras.__version__} no longer uses {missing}, which "
+            f"skfashion reads or defines; {_TESTED}. Install scikeras==0.13.0."
         )
 
 # ------------------------------------------------------------------- TensorFlow

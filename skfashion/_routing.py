@@ -11,6 +11,29 @@ ROUTING_PREFIXES = ("fit", "predict", "optimizer", "compile", "callbacks")
 #: ``keras.Model.compile`` arguments that are fixed by design, not routable.
 _FIXED_COMPILE_ARGS = ("optimizer", "loss", "metrics")
 
+#: ``keras.Model.fit`` arguments that skfashion makes itself (it batches,
+#: splits and weighs the data), with what to use instead. Refused both as
+#: ``fit__name`` parameters and as keyword arguments of ``fit``, where Keras
+#: would otherwise ignore or misread them.
+_FIXED_FIT_ARGS = {
+    "x": "the X argument of fit",
+    "y": "the y argument of fit",
+    "sample_weight": "the sample_weight argument of fit",
+    "class_weight": "the class_weight parameter",
+    "validation_split": "the validation_split parameter",
+    "validation_data": (
+        "the validation_split parameter (a stratified split of the training "
+        "data, scaled and encoded like it)"
+    ),
+    "validation_batch_size": "the batch_size parameter (it batches both parts)",
+}
+
+#: ``fit__name`` parameters that the estimator's own value would override.
+_OVERRIDDEN_ROUTED_FIT_ARGS = {
+    "batch_size": "the batch_size parameter",
+    "initial_epoch": "warm_start=True or partial_fit to train on",
+}
+
 
 class RoutedParametersMixin:
     """``set_params`` and the checks of routed parameters, for the base classifier."""
@@ -49,7 +72,12 @@ class RoutedParametersMixin:
             "are listed by get_params()."
         )
 
-    def _check_routed_params(self):
+    def _check_routed_params(self, fit_kwargs=()):
+        """Refuse unknown routed names and the arguments skfashion fixes.
+
+        ``fit_kwargs`` are the names of the keyword arguments of this call of
+        ``fit`` or ``partial_fit``.
+        """
         for name in self._user_params:
             prefix = name.split("__", 1)[0]
             if "__" not in name or prefix not in ROUTING_PREFIXES:
@@ -68,6 +96,22 @@ class RoutedParametersMixin:
                     "reports accuracy. Use learning_rate=, lr_schedule=, "
                     "weight_decay=, label_smoothing= and optimizer__name=... to "
                     "change the recipe."
+                )
+        for name, instead in _FIXED_FIT_ARGS.items():
+            for given in (f"fit__{name}", name):
+                if given in (fit_kwargs if given == name else vars(self)):
+                    raise ValueError(
+                        f"{type(self).__name__} does not take {given}: skfashion "
+                        f"batches, splits and weighs the data itself. Use {instead} "
+                        "instead."
+                    )
+        # fit(batch_size=...) and fit(initial_epoch=...) are honoured; the
+        # routed forms would be overridden without a word.
+        for name, instead in _OVERRIDDEN_ROUTED_FIT_ARGS.items():
+            if f"fit__{name}" in vars(self):
+                raise ValueError(
+                    f"{type(self).__name__} does not take fit__{name}, which "
+                    f"the estimator sets itself. Use {instead} instead."
                 )
 
     def _routed(self, prefix):

@@ -20,6 +20,7 @@ from skfashion._compat import (
     StrOptions,
     _check_feature_names_in,
     _fit_context,
+    validate_params,
 )
 from skfashion._images import check_fitted_image_shape, check_images
 
@@ -257,7 +258,7 @@ class ImageResizer(TransformerMixin, BaseEstimator):
             Resized images, or their flat rows if ``output="flat"``.
         """
         check_is_fitted(self)
-        self._validate_params()
+        validate_params(self)
         validate_data(self, X, reset=False, skip_check_array=True, ensure_2d=False)
         images = self._check_images(X)
         check_fitted_image_shape(images, self.input_shape_, self)
@@ -268,9 +269,9 @@ class ImageResizer(TransformerMixin, BaseEstimator):
         to_rgb = n_channels == 1 and out_c == 3
 
         if not (resize or to_gray or to_rgb):
-            out = images
-            if isinstance(X, np.ndarray) and np.may_share_memory(out, X):
-                out = out.copy()
+            # float32 as promised (uint8 input stays uint8 in check_images),
+            # and never a view of the caller's array.
+            out = np.array(images, dtype=np.float32, copy=True)
         else:
             out = np.empty((n_samples, out_h, out_w, out_c), dtype=np.float32)
             for start in range(0, n_samples, self.batch_size):

@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from skfashion import _feature_cache
 from skfashion._base import BaseImageClassifier
-from skfashion._compat import Interval, StrOptions
+from skfashion._compat import Interval, StrOptions, validate_params
 from skfashion._docstrings import fill_doc
 from skfashion._feature_cache import clear_feature_cache, feature_cache_info
 from skfashion._images import (
@@ -161,7 +161,7 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
         self : object
             Fitted transformer.
         """
-        self._validate_params()
+        validate_params(self)
         X = check_images(X, image_shape=self.image_shape, estimator=self)
         self.input_shape_ = X.shape[1:]
         self.n_features_in_ = int(np.prod(self.input_shape_))
@@ -319,7 +319,8 @@ class TransferClassifier(BaseImageClassifier):
         Turns images into the model's input: the frozen backbone, or the
         identity after fine-tuning.
     history_ : dict of list
-        Per-epoch metrics of head training followed by fine-tuning.
+        Per-epoch metrics of the last ``fit``: head training followed by
+        fine-tuning.
     %(fitted_attributes)s
 
     See Also
@@ -443,24 +444,38 @@ class TransferClassifier(BaseImageClassifier):
         Parameters
         ----------
         X : array-like of images
-            Raw [0, 255] images: flat rows, ``(n, H, W)`` or ``(n, H, W, C)``
-            with 1 or 3 channels.
+            Flat rows, ``(n, H, W)`` or ``(n, H, W, C)`` with 1 or 3 channels:
+            raw pixel values in [0, 255], or values in [0, 1] (see
+            ``pixel_range``).
         y : array-like of shape (n_samples,)
             Class labels.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights.
         **kwargs : dict
-            Passed on to :meth:`keras.Model.fit`.
+            Passed on to :meth:`keras.Model.fit`, for head training and
+            fine-tuning (``epochs`` and ``initial_epoch``: head training only);
+            the arguments skfashion makes itself (``validation_data``,
+            ``class_weight``...) are refused, as by the other classifiers. With
+            ``warm_start=True``, a fit of a fine-tuned model goes on training
+            the whole network for ``fine_tune_epochs`` epochs.
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
+        fine_tuned = self.warm_start and isinstance(
+            getattr(self, "feature_encoder_", None), FunctionTransformer
+        )
+        if fine_tuned:
+            # A warm start of a fine-tuned model goes on fine-tuning the whole
+            # network: for fine_tune_epochs, as the first fine-tuning did.
+            kwargs.setdefault("epochs", self.fine_tune_epochs)
         super().fit(X, y, sample_weight=sample_weight, **kwargs)
-        # A warm start of an already fine-tuned model goes on fine-tuning above.
         if self.fine_tune_layers and isinstance(self.feature_encoder_, BackboneFeatures):
-            self._fine_tune(X, y, sample_weight)
+            # epochs and initial_epoch, when given, are the head's.
+            fit_kwargs = {k: v for k, v in kwargs.items() if k not in ("epochs", "initial_epoch")}
+            self._fine_tune(X, y, sample_weight, **fit_kwargs)
         return self
 
     def _fit(self, X, y, **kwargs):
@@ -474,7 +489,7 @@ class TransferClassifier(BaseImageClassifier):
             )
         return super()._fit(X, y, **kwargs)
 
-    def _fine_tune(self, X, y, sample_weight):
+    def _fine_tune(self, X, y, sample_weight, **kwargs):
         extractor = build_feature_extractor(
             self.input_shape_,
             backbone=self.backbone,
@@ -504,4 +519,5 @@ class TransferClassifier(BaseImageClassifier):
             warm_start=True,
             epochs=self.fine_tune_epochs,
             initial_epoch=self.current_epoch,
+            **kwargs,
         )

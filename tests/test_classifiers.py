@@ -122,6 +122,35 @@ def test_bad_parameters_are_named(shapes, params, match):
         FACTORIES["lenet5"](**params).fit(X, y)
 
 
+@pytest.mark.parametrize(
+    "params, fit_kwargs, match",
+    [
+        ({"fit__batch_size": 7}, {}, "fit__batch_size.*the batch_size parameter"),
+        ({"fit__initial_epoch": 2}, {}, "fit__initial_epoch.*warm_start=True"),
+        ({"fit__validation_split": 0.2}, {}, "fit__validation_split.*validation_split parameter"),
+        ({"fit__class_weight": {0: 2.0}}, {}, "fit__class_weight.*class_weight parameter"),
+        ({}, {"validation_data": ("X", "y")}, "validation_data.*validation_split parameter"),
+        ({}, {"validation_split": 0.2}, "does not take validation_split"),
+        ({}, {"class_weight": {0: 2.0}}, "does not take class_weight"),
+        ({}, {"validation_batch_size": 8}, "validation_batch_size.*batch_size parameter"),
+    ],
+)
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_fit_arguments_skfashion_makes_are_refused(shapes, params, fit_kwargs, match, method):
+    # Keras would override these without a word (fit__batch_size, a
+    # validation_split) or read raw, unencoded labels (validation_data).
+    X, y = shapes
+    est = FACTORIES["lenet5"](epochs=1, **params)
+    with pytest.raises(ValueError, match=match):
+        getattr(est, method)(X, y, **fit_kwargs)
+    assert not hasattr(est, "model_")
+
+
+def test_fit_batch_size_keyword_is_honoured(shapes):
+    X, y = shapes
+    assert FACTORIES["lenet5"](epochs=1).fit(X, y, batch_size=7).batch_size_ == 7
+
+
 @pytest.mark.parametrize("name", ["colour", "loss__from_logits", "model__units", "fit_shuffle"])
 def test_set_params_refuses_names_fit_would_ignore(name):
     est = FACTORIES["lenet5"]()

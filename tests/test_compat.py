@@ -53,6 +53,20 @@ def test_parameter_validation_goes_through_compat(shapes):
         LeNet5Classifier(epochs=0).fit(X, y)
 
 
+def test_validate_params_is_sklearns_own_check(shapes, monkeypatch):
+    est = LeNet5Classifier(epochs=0)
+    with pytest.raises(_compat.InvalidParameterError, match="'epochs' parameter"):
+        _compat.validate_params(est)
+    _compat.validate_params(LeNet5Classifier())  # valid parameters pass
+    # The checks of fit and partial_fit go through it.
+    calls = []
+    monkeypatch.setattr(BaseEstimator, "_validate_params",
+                        lambda self: calls.append(type(self).__name__))
+    _, y = shapes
+    LeNet5Classifier(epochs=0)._check_fit(y, None)
+    assert calls == ["LeNet5Classifier"]
+
+
 # --------------------------------------------------------------------- scikeras
 
 

@@ -244,6 +244,33 @@ def test_partial_fit_checks_parameters_and_weights_as_fit_does(shapes):
         LeNet5Classifier(class_weight={7: 2.0}, **TINY).partial_fit(X, y)
 
 
+def test_partial_fit_checks_class_weight_against_every_class(shapes):
+    # A batch may lack a class that class_weight names: partial_fit checks
+    # against classes (or classes_), not against the batch's labels.
+    X, y = shapes
+    first, second = y != 2, y != 0
+    est = LeNet5Classifier(class_weight={2: 3.0}, **TINY)
+    est.partial_fit(X[first], y[first], classes=[0, 1, 2])
+    est.partial_fit(X[second], y[second])
+    assert list(est.classes_) == [0, 1, 2]
+    by_sample = LeNet5Classifier(**TINY)
+    by_sample.partial_fit(
+        X[first], y[first], classes=[0, 1, 2], sample_weight=np.ones(first.sum())
+    )
+    by_sample.partial_fit(X[second], y[second], sample_weight=np.where(y[second] == 2, 3.0, 1.0))
+    np.testing.assert_array_equal(est.predict_proba(X), by_sample.predict_proba(X))
+    with pytest.raises(ValueError, match=r"not classes of y: \[7\]"):
+        LeNet5Classifier(class_weight={7: 2.0}, **TINY).partial_fit(X, y, classes=[0, 1, 2])
+
+
+def test_partial_fit_refuses_balanced_class_weight(shapes):
+    # Balanced by each batch's own frequencies would be a different weighting per call.
+    X, y = shapes
+    with pytest.raises(ValueError, match="'balanced' is not supported by partial_fit.*"
+                       "compute_class_weight"):
+        LeNet5Classifier(class_weight="balanced", **TINY).partial_fit(X, y)
+
+
 # ---------------------------------------------------------------- fine-tuning
 
 FINE_TUNE = dict(

@@ -300,6 +300,18 @@ def test_input_is_not_modified_nor_aliased():
         assert_array_equal(X, X_before)
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.float64, np.float32])
+@pytest.mark.parametrize("params", [dict(size=None, channels=None), dict(size=9, channels=3)])
+def test_output_is_float32_for_every_input_dtype(dtype, params):
+    # Without a resize or a channel change, the images used to come back in
+    # their own dtype (uint8 stayed uint8).
+    X = np.random.RandomState(0).randint(0, 256, size=(3, 6, 6)).astype(dtype)
+    Xt = ImageResizer(**params).fit_transform(X)
+    assert Xt.dtype == np.float32
+    if params["size"] is None:
+        assert_array_equal(Xt[..., 0], X.astype(np.float32))
+
+
 def test_get_feature_names_out_for_flat_output():
     X = np.zeros((2, 5, 5))
     resizer = ImageResizer(size=(2, 3), channels=3, output="flat").fit(X)

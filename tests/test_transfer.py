@@ -147,6 +147,47 @@ def test_fine_tuning_with_augment_shifts_and_flips_the_images(shapes28):
     np.testing.assert_allclose(restored.predict_proba(X), clf.predict_proba(X), atol=1e-6)
 
 
+@pytest.mark.parametrize("random_state", [None, 0])
+def test_fine_tuning_holds_out_the_rows_the_head_was_judged_on(
+    shapes28, monkeypatch, random_state
+):
+    # Unseeded too: a fresh split would judge early stopping on training rows.
+    from skfashion import _base
+
+    splits = []
+
+    def spy(*args, **kwargs):
+        splits.append(_base_split(*args, **kwargs))
+        return splits[-1]
+
+    _base_split = _base.split_indices
+    monkeypatch.setattr(_base, "split_indices", spy)
+    X, y = shapes28
+    TransferClassifier(
+        "mobilenetv2", weights=None, epochs=1, fine_tune_layers=5, fine_tune_epochs=1,
+        validation_split=0.3, random_state=random_state,
+    ).fit(X, y)
+    (head_train, head_val), (tune_train, tune_val) = splits
+    assert head_val.size == 9
+    np.testing.assert_array_equal(tune_val, head_val)
+    np.testing.assert_array_equal(np.sort(tune_train), np.sort(head_train))
+
+
+def test_fit_arguments_reach_fine_tuning_and_a_warm_start_goes_on_fine_tuning(shapes28):
+    X, y = shapes28
+    clf = TransferClassifier(
+        "mobilenetv2", weights=None, epochs=3, fine_tune_layers=5, fine_tune_epochs=1,
+        validation_split=0.0, random_state=0,
+    ).fit(X, y, batch_size=7)
+    assert clf.batch_size_ == 7  # the fine-tuning's batches, not batch_size="auto"
+    assert len(clf.history_["loss"]) == 3 + 1
+    clf.set_params(warm_start=True).fit(X, y)
+    # The whole network trains on for fine_tune_epochs, not for the head's
+    # epochs (history_ is the last fit's, as for every scikeras estimator).
+    assert len(clf.history_["loss"]) == 1
+    assert clf.model_.name == "fine_tuned"
+
+
 def test_augment_without_fine_tuning_is_refused(shapes28):
     X, y = shapes28
     clf = TransferClassifier("mobilenetv2", weights=None, epochs=1, augment=True)
