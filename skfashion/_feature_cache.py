@@ -109,11 +109,27 @@ def features(config, X, *, batch_size, cache=True):
         _FEATURES.move_to_end(key)
         return _FEATURES[key]
     _STATS["misses"] += 1
-    result = extractor(config).predict(X, batch_size=batch_size, verbose=0)
-    result = np.asarray(result, dtype=np.float32)
+    result = _predict(extractor(config), X, batch_size)
     if key is not None and result.nbytes <= FEATURE_CACHE_MAX_BYTES:
         result.setflags(write=False)
         _FEATURES[key] = result
         while sum(f.nbytes for f in _FEATURES.values()) > FEATURE_CACHE_MAX_BYTES:
             _FEATURES.popitem(last=False)
     return result
+
+
+def _predict(model, X, batch_size):
+    """``model.predict(X)`` in batches of ``batch_size``, never in a batch of one image.
+
+    On some CPUs (seen on AMD Zen 3) oneDNN computes a one-image batch with
+    other float32 kernels than a larger batch, and its features differ by up
+    to about 1e-6: an image's features would then depend on how it was
+    batched (alone, or last of ``batch_size + 1`` images). A last batch of one
+    is therefore run with a copy of its image beside it, which is dropped.
+    """
+    n_samples = len(X)
+    pad = batch_size > 1 and n_samples % batch_size == 1
+    if pad:
+        X = np.concatenate([X, X[-1:]])
+    result = model.predict(X, batch_size=batch_size, verbose=0)
+    return np.asarray(result[:n_samples], dtype=np.float32)

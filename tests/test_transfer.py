@@ -261,6 +261,18 @@ def test_cached_features_equal_fresh_ones_and_are_read_only(shapes28):
     assert fitted.transform(changed) is not first  # other images, other key
 
 
+def test_features_of_an_image_do_not_depend_on_how_it_was_batched(shapes28):
+    # Some CPUs compute a one-image batch with other float32 kernels: alone, or
+    # last of batch_size + 1 images, an image must get the same features.
+    X = shapes28[0][:5]
+    fitted = BackboneFeatures(weights=None, batch_size=4, cache=False).fit(X)
+    in_batches = fitted.transform(X)  # a batch of 4, then a batch of 1
+    alone = np.concatenate([fitted.transform(X[i : i + 1]) for i in range(len(X))])
+    in_one_batch = fitted.set_params(batch_size=8).transform(X)
+    np.testing.assert_array_equal(alone, in_one_batch)
+    np.testing.assert_array_equal(in_batches, in_one_batch)
+
+
 def test_backbone_features_in_a_pipeline_with_a_sklearn_classifier(shapes28):
     X, y = shapes28
     pipe = make_pipeline(
