@@ -26,9 +26,8 @@ estimators share, so that every classifier trains through one path:
   best weights, and ``lr_schedule="plateau"`` halves the learning rate after
   ``patience // 2`` such epochs.
 * **Test-time augmentation.** An estimator with a ``tta`` parameter averages
-  the probabilities of each image and its left-right mirror image, or with
-  ``tta="shift"`` of those two shifted by up to one pixel
-  (:func:`skfashion._recipe.tta_views`).
+  the probabilities of views of each image: the image and its mirror image,
+  or those two shifted by up to one pixel (:mod:`skfashion._tta`).
 * **Seeds under threads.** Keras seeds every layer built without a seed from
   Python's global ``random``, which any other thread may draw from meanwhile
   (dask's worker threads do); the builders of :mod:`skfashion.architectures`
@@ -83,12 +82,10 @@ from skfashion._recipe import (
     early_stopping_callbacks,
     resolve_precision,
     restart_schedule,
-    tta_row_chunks,
-    tta_views,
 )
 from skfashion._routing import RoutedParametersMixin
+from skfashion._tta import average_over_views, tta_mode
 from skfashion._validation import check_class_weight, check_sample_weight
-from skfashion.layers import RandomShiftAndFlip
 
 check_scikeras()
 
@@ -496,20 +493,14 @@ class BaseImageClassifier(RoutedParametersMixin, KerasClassifier):
         return X, y, np.asarray(sample_weight, dtype=keras.backend.floatx())
 
     def _tta_mode(self):
-        """What predictions average over: None, ``"flip"`` or ``"shift"`` (:func:`tta_views`).
+        """What predictions average over: None, ``"flip"`` or ``"shift"``.
 
-        ``tta="auto"`` reads the fitted network, not the ``augment`` parameter:
-        it is ``"flip"`` when the network holds the flip augmentation layer,
-        that is when it was trained on mirror images (whatever ``set_params``
-        said since).
+        ``tta="auto"`` reads the fitted network (:func:`skfashion._tta.tta_mode`).
         """
         tta = getattr(self, "tta", False)
         if tta == "auto":
             check_is_fitted(self, "model_")
-            tta = _holds_layer(self.model_, RandomShiftAndFlip)
-        if tta in ("flip", "shift"):
-            return tta
-        return "flip" if tta else None
+        return tta_mode(tta, getattr(self, "model_", None))
 
     def _uses_tta(self):
         """Whether predictions average more than the images themselves."""
@@ -524,28 +515,12 @@ class BaseImageClassifier(RoutedParametersMixin, KerasClassifier):
         args = {"verbose": self.verbose, **self._routed("predict"), **kwargs}
         batch_size = args.pop("batch_size", None) or getattr(self, "batch_size_", 256)
         args["callbacks"] = self._predict_callbacks
-        # Test-time augmentation: the mean over the views of the images (the
-        # image and its mirror, or those shifted), taken before any feature
-        # encoding. Shifted views are copies, so they are made chunk by chunk.
-        mode, parts = self._tta_mode(), []
+
+        def predict(images):
+            # One view of the images, encoded (a transfer model's frozen
+            # backbone) after the test-time augmentation made it.
+            encoded = self.feature_encoder_.transform(images)
+            return self.model_.predict(ImageBatches(encoded, batch_size=batch_size), **args)
+
         with release_custom_gradients():
-            for rows in tta_row_chunks(len(X), X[:1].nbytes, mode):
-                proba, n_views = 0.0, 0
-                for view in tta_views(X[rows], mode):
-                    proba = proba + self.model_.predict(
-                        ImageBatches(self.feature_encoder_.transform(view), batch_size=batch_size),
-                        **args,
-                    )
-                    n_views += 1
-                    del view  # before the next copy is made
-                parts.append(proba / n_views)
-        return parts[0] if len(parts) == 1 else np.concatenate(parts)
-
-
-def _holds_layer(model, layer_class):
-    """Whether ``model`` or a model nested in it has a layer of ``layer_class``."""
-    return any(
-        isinstance(layer, layer_class)
-        or (isinstance(layer, keras.Model) and _holds_layer(layer, layer_class))
-        for layer in model.layers
-    )
+            return average_over_views(predict, X, self._tta_mode())

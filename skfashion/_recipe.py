@@ -26,19 +26,11 @@ The recipe is built around that budget rather than around a validation split:
   since Keras' ``clear_session`` in any thread resets the global policy of
   all threads.
 
-* **Test-time augmentation.** :func:`tta_views` gives the views of the images
-  that a prediction averages: the image and its left-right mirror
-  (``tta=True``), or each of those shifted by up to one pixel in each
-  direction (``tta="shift"``, 18 views), the shifts the training augmentation
-  draws from.
-
 The schedule and the loss are registered Keras objects, so a fitted model can
 still be saved, pickled and loaded.
 """
 
 import math
-
-import numpy as np
 
 from skfashion import _config
 
@@ -71,14 +63,6 @@ NO_WEIGHT_DECAY = ("gamma", "beta", "bias")
 
 #: Values of the ``precision`` parameter.
 PRECISIONS = ("auto", "float32", "mixed_bfloat16")
-
-#: The one-pixel shifts ``tta="shift"`` averages over, as (rows, columns):
-#: no shift and the shifts by one pixel in each of the 8 directions.
-TTA_SHIFTS = tuple((dy, dx) for dy in (0, -1, 1) for dx in (0, -1, 1))
-
-#: ``tta="shift"`` predicts chunks of rows of about this many bytes, so its
-#: shifted copies stay small and a ``np.memmap`` is read chunk by chunk.
-SHIFT_TTA_CHUNK_BYTES = 64 * 2**20
 
 #: Learning-rate schedules, for messages and docs.
 SCHEDULES = {
@@ -293,94 +277,3 @@ def resolve_precision(precision, *, flags=None, gpus=None):
 def gpu_count():
     """Number of GPUs TensorFlow sees."""
     return len(_config.load_tensorflow().config.list_physical_devices("GPU"))
-
-
-def shift_images(X, dy, dx):
-    """A copy of the images shifted ``dy`` rows down and ``dx`` columns right.
-
-    Pixels shifted in from outside the image are 0, as in the training
-    augmentation (:class:`~skfashion.layers.RandomShiftAndFlip`).
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_samples, height, width, channels)
-        The images.
-    dy, dx : int
-        Shift in pixels; negative values shift up and left.
-
-    Returns
-    -------
-    shifted : ndarray of the shape and dtype of ``X``
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skfashion._recipe import shift_images
-    >>> x = np.arange(1, 10, dtype="uint8").reshape(1, 3, 3, 1)
-    >>> shift_images(x, 1, -1)[0, :, :, 0].tolist()
-    [[0, 0, 0], [2, 3, 0], [5, 6, 0]]
-    """
-    height, width = X.shape[1:3]
-    shifted = np.zeros(X.shape, dtype=X.dtype)
-    shifted[:, max(dy, 0) : height + min(dy, 0), max(dx, 0) : width + min(dx, 0)] = X[
-        :, max(-dy, 0) : height + min(-dy, 0), max(-dx, 0) : width + min(-dx, 0)
-    ]
-    return shifted
-
-
-def tta_row_chunks(n_samples, image_nbytes, mode):
-    """Yield the slices of rows that test-time augmentation predicts at a time.
-
-    All rows at once, except for ``mode="shift"``: slices of about
-    :data:`SHIFT_TTA_CHUNK_BYTES` (at least one row), since each of its
-    views is a copy of the rows.
-
-    Examples
-    --------
-    >>> from skfashion._recipe import tta_row_chunks
-    >>> list(tta_row_chunks(10, 784, "flip"))
-    [slice(0, 10, None)]
-    >>> len(list(tta_row_chunks(200_000, 784, "shift")))
-    3
-    """
-    step = n_samples if mode != "shift" else max(1, SHIFT_TTA_CHUNK_BYTES // image_nbytes)
-    for start in range(0, n_samples, max(step, 1)):
-        yield slice(start, min(start + step, n_samples))
-
-
-def tta_views(X, mode):
-    """Yield the views of the images that test-time augmentation averages over.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_samples, height, width, channels)
-        The images.
-    mode : {None, "flip", "shift"}
-        None: ``X`` alone. ``"flip"``: ``X`` and its left-right mirror image
-        (a view, no copy). ``"shift"``: each of those two shifted by every
-        :data:`TTA_SHIFTS` (18 views); each shifted view is a copy of the
-        images, made when it is reached.
-
-    Yields
-    ------
-    view : ndarray of the shape and dtype of ``X``
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skfashion._recipe import tta_views
-    >>> x = np.zeros((2, 28, 28, 1), dtype="uint8")
-    >>> [len(list(tta_views(x, tta))) for tta in (None, "flip", "shift")]
-    [1, 2, 18]
-    """
-    if mode not in (None, "flip", "shift"):
-        raise ValueError(f"mode must be None, 'flip' or 'shift'. Received mode={mode!r}.")
-    if mode is None:
-        yield X
-        return
-    for image in (X, X[:, :, ::-1]):
-        if mode == "flip":
-            yield image
-            continue
-        for dy, dx in TTA_SHIFTS:
-            yield image if dy == dx == 0 else shift_images(image, dy, dx)

@@ -52,6 +52,22 @@ def another_thread_drawing_from_random(interval=0.001):
         drawer.join()
 
 
+#: A CNN small enough for many tests: two blocks of 4 and 8 filters, 2 epochs.
+TINY_CNN = dict(filters=(4, 8), epochs=2, random_state=0)
+
+
+@pytest.fixture(scope="session")
+def noise4():
+    """200 random 12x12 uint8 images, 4 classes of 50 in order: nothing to learn.
+
+    For tests of how a model trains and predicts, not of what it learns.
+    """
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 256, size=(200, 12, 12), dtype=np.uint8)
+    y = np.repeat(np.arange(4), 50)
+    return X, y
+
+
 @pytest.fixture(scope="session")
 def shapes():
     """90 synthetic 12x12 gray images of 3 classes (see make_shapes)."""

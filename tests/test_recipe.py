@@ -1,6 +1,5 @@
-"""The shared training recipe: batch size, learning-rate schedule, loss, TTA."""
+"""The shared training recipe: batch size, learning-rate schedule, loss."""
 
-import itertools
 import math
 
 import keras
@@ -9,21 +8,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import skfashion._recipe
-from skfashion import CNNClassifier, LeNet5Classifier
+from skfashion import CNNClassifier
 from skfashion._compat import learning_rate_schedule
 from skfashion._recipe import (
     MIN_AUTO_BATCH,
     MIN_STEPS_PER_EPOCH,
-    SHIFT_TTA_CHUNK_BYTES,
-    TTA_SHIFTS,
     BudgetCosine,
     SmoothedSparseCrossentropy,
     auto_batch_size,
-    shift_images,
-    tta_row_chunks,
-    tta_views,
 )
+from tests.conftest import TINY_CNN
 
 # ------------------------------------------------------------ auto batch size
 
@@ -107,23 +101,13 @@ def test_smoothed_loss_matches_keras_on_one_hot_labels(smoothing):
 
 # ----------------------------------------------------------------- estimators
 
-TINY_CNN = dict(filters=(4, 8), epochs=2, random_state=0)
-
-
-@pytest.fixture(scope="module")
-def data():
-    rng = np.random.default_rng(0)
-    X = rng.integers(0, 256, size=(200, 12, 12), dtype=np.uint8)
-    y = np.repeat(np.arange(4), 50)
-    return X, y
-
 
 def _lr_now(est):
     return float(est.model_.optimizer.learning_rate)
 
 
-def test_schedule_spans_exactly_the_fit_and_restarts_on_warm_start(data):
-    X, y = data
+def test_schedule_spans_exactly_the_fit_and_restarts_on_warm_start(noise4):
+    X, y = noise4
     est = CNNClassifier(**TINY_CNN).fit(X, y)
     assert est.batch_size_ == 32  # 200 images: the smallest automatic batch
     steps = 2 * math.ceil(len(y) / 32)
@@ -138,14 +122,14 @@ def test_schedule_spans_exactly_the_fit_and_restarts_on_warm_start(data):
     assert _lr_now(est) == pytest.approx(0.0, abs=1e-9)
 
 
-def test_constant_schedule_keeps_the_learning_rate(data):
-    X, y = data
+def test_constant_schedule_keeps_the_learning_rate(noise4):
+    X, y = noise4
     est = CNNClassifier(**TINY_CNN, lr_schedule="constant", learning_rate=0.004).fit(X, y)
     assert _lr_now(est) == pytest.approx(0.004)
 
 
-def test_plateau_schedule_halves_on_plateau_only_with_a_validation_split(data):
-    X, y = data
+def test_plateau_schedule_halves_on_plateau_only_with_a_validation_split(noise4):
+    X, y = noise4
     # Without validation data there is no plateau to detect: the rate stays.
     est = CNNClassifier(**TINY_CNN, lr_schedule="plateau", learning_rate=0.004).fit(X, y)
     assert _lr_now(est) == pytest.approx(0.004)
@@ -157,8 +141,8 @@ def test_plateau_schedule_halves_on_plateau_only_with_a_validation_split(data):
     assert halvings >= 1 and halvings == pytest.approx(round(halvings), abs=1e-5)
 
 
-def test_weight_decay_spares_batchnorm_and_biases(data):
-    X, y = data
+def test_weight_decay_spares_batchnorm_and_biases(noise4):
+    X, y = noise4
     est = CNNClassifier(**TINY_CNN, weight_decay=0.1).fit(X, y)
     optimizer = est.model_.optimizer
     decayed = {v.name for v in est.model_.trainable_variables if optimizer._use_weight_decay(v)}
@@ -166,118 +150,10 @@ def test_weight_decay_spares_batchnorm_and_biases(data):
     assert not decayed & {"gamma", "beta", "bias"}
 
 
-def test_weight_decay_zero_is_plain_adam(data):
-    X, y = data
+def test_weight_decay_zero_is_plain_adam(noise4):
+    X, y = noise4
     est = CNNClassifier(**TINY_CNN, weight_decay=0.0).fit(X, y)
     assert est.model_.optimizer.weight_decay is None
-
-
-@pytest.mark.parametrize("cls", [CNNClassifier, LeNet5Classifier])
-def test_tta_averages_the_image_and_its_mirror(cls, data):
-    X, y = data
-    params = TINY_CNN if cls is CNNClassifier else dict(epochs=2, augment=True, random_state=0)
-    est = cls(**params).fit(X, y)
-    assert est.tta == "auto" and est.augment  # so on by default
-    images = X[:20, :, :, None].astype("float32")
-    plain = est.model_.predict(images, verbose=0)
-    mirror = est.model_.predict(images[:, :, ::-1], verbose=0)
-    np.testing.assert_allclose(est.predict_proba(X[:20]), (plain + mirror) / 2, rtol=1e-5, atol=1e-6)
-    assert not np.allclose(plain, mirror)  # so the test can tell the two apart
-    est.set_params(tta=False)
-    np.testing.assert_allclose(est.predict_proba(X[:20]), plain, rtol=1e-5, atol=1e-6)
-
-
-def _padded_shift(x, dy, dx):
-    """An independent one-pixel shift with zero fill: pad by one, then crop."""
-    h, w = x.shape[1:3]
-    padded = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
-    return padded[:, 1 - dy : 1 - dy + h, 1 - dx : 1 - dx + w]
-
-
-def test_tta_views_are_the_image_and_its_mirror_as_they_are_and_shifted():
-    x = np.random.default_rng(0).integers(1, 256, (3, 5, 7, 2), dtype=np.uint8)
-    (alone,) = tta_views(x, None)
-    assert alone is x
-    plain, mirror = tta_views(x, "flip")
-    assert plain is x and np.shares_memory(mirror, x)  # no copy
-    np.testing.assert_array_equal(mirror, x[:, :, ::-1])
-    views = list(tta_views(x, "shift"))
-    assert TTA_SHIFTS[0] == (0, 0) and len(TTA_SHIFTS) == 9
-    assert set(TTA_SHIFTS) == set(itertools.product((-1, 0, 1), repeat=2))
-    assert len(views) == 18
-    expected = [_padded_shift(image, dy, dx) for image in (x, x[:, :, ::-1])
-                for dy, dx in TTA_SHIFTS]
-    for view, want in zip(views, expected):
-        assert view.dtype == x.dtype and view.shape == x.shape
-        np.testing.assert_array_equal(view, want)
-    # Every one-pixel shift of both images, each once: a zero-filled border
-    # row or column tells the shifts apart.
-    assert len({view.tobytes() for view in views}) == 18
-
-
-def test_shift_images_moves_content_and_fills_zeros():
-    x = np.arange(1, 10, dtype=np.uint8).reshape(1, 3, 3, 1)
-    assert shift_images(x, -1, 1)[0, :, :, 0].tolist() == [[0, 4, 5], [0, 7, 8], [0, 0, 0]]
-    np.testing.assert_array_equal(shift_images(x, 0, 0), x)
-    assert shift_images(x, 0, 0) is not x
-
-
-def test_tta_views_refuse_an_unknown_mode():
-    with pytest.raises(ValueError, match="mode must be None, 'flip' or 'shift'"):
-        next(tta_views(np.zeros((1, 2, 2, 1)), "mirror"))
-
-
-@pytest.mark.parametrize("n_samples, image_nbytes", [(1, 784), (10, 784), (200_000, 784),
-                                                     (7, 10**9), (100, 3 * 2**20)])
-def test_tta_row_chunks_cover_every_row_once_in_order(n_samples, image_nbytes):
-    for mode in (None, "flip"):
-        assert list(tta_row_chunks(n_samples, image_nbytes, mode)) == [slice(0, n_samples)]
-    chunks = list(tta_row_chunks(n_samples, image_nbytes, "shift"))
-    rows = np.concatenate([np.arange(n_samples)[chunk] for chunk in chunks])
-    np.testing.assert_array_equal(rows, np.arange(n_samples))
-    # Each chunk within the budget, or a single row where one row exceeds it.
-    assert all((c.stop - c.start) * image_nbytes <= max(SHIFT_TTA_CHUNK_BYTES, image_nbytes)
-               for c in chunks)
-
-
-@pytest.mark.parametrize("chunk_rows", [None, 7])
-def test_shift_tta_averages_the_18_views(data, monkeypatch, chunk_rows):
-    X, y = data
-    est = LeNet5Classifier(epochs=1, augment=True, tta="shift", random_state=0).fit(X, y)
-    if chunk_rows:  # 20 rows in chunks of 7, 7 and 6: the same probabilities
-        monkeypatch.setattr(skfashion._recipe, "SHIFT_TTA_CHUNK_BYTES",
-                            chunk_rows * np.asarray(X[:1]).nbytes)
-        assert len(list(tta_row_chunks(20, np.asarray(X[:1]).nbytes, "shift"))) == 3
-    images = X[:20, :, :, None].astype("float32")
-    views = [_padded_shift(image, dy, dx) for image in (images, images[:, :, ::-1])
-             for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
-    proba = [est.model_.predict(view, verbose=0) for view in views]
-    np.testing.assert_allclose(est.predict_proba(X[:20]), np.mean(proba, axis=0),
-                               rtol=1e-5, atol=1e-6)
-    assert not np.allclose(proba[4], np.mean(proba, axis=0))  # proba[4]: no shift
-    flip = np.mean([proba[4], proba[13]], axis=0)
-    np.testing.assert_allclose(est.set_params(tta="flip").predict_proba(X[:20]), flip,
-                               rtol=1e-5, atol=1e-6)
-    assert not np.allclose(flip, np.mean(proba, axis=0))
-
-
-@pytest.mark.parametrize("augment, tta, used", [
-    (True, "auto", True), (False, "auto", False), (False, True, True), (True, False, False),
-])
-def test_auto_tta_follows_the_flip_augmentation(data, augment, tta, used):
-    X, y = data
-    est = LeNet5Classifier(epochs=1, augment=augment, tta=tta, random_state=0).fit(X, y)
-    plain = est.model_.predict(X[:20, :, :, None].astype("float32"), verbose=0)
-    assert np.allclose(est.predict_proba(X[:20]), plain, rtol=1e-5, atol=1e-6) != used
-
-
-def test_auto_tta_reads_the_fitted_network_not_the_parameter(data):
-    X, y = data
-    est = LeNet5Classifier(epochs=1, augment=True, random_state=0).fit(X, y)
-    est.set_params(augment=False)  # the fitted network was still trained on mirrors
-    assert est._uses_tta()
-    est = LeNet5Classifier(epochs=1, random_state=0).fit(X, y)
-    assert not est.set_params(augment=True)._uses_tta()
 
 
 def test_previous_cnn_is_expressible():
@@ -292,15 +168,15 @@ def test_previous_cnn_is_expressible():
     assert new.count_params() < 500_000
 
 
-def test_seeded_fits_are_identical_with_the_recipe(data):
-    X, y = data
+def test_seeded_fits_are_identical_with_the_recipe(noise4):
+    X, y = noise4
     a = CNNClassifier(**TINY_CNN).fit(X, y).predict_proba(X)
     b = CNNClassifier(**TINY_CNN).fit(X, y).predict_proba(X)
     np.testing.assert_array_equal(a, b)
 
 
-def test_predict_batch_size_follows_fit_unless_routed(data, monkeypatch):
-    X, y = data
+def test_predict_batch_size_follows_fit_unless_routed(noise4, monkeypatch):
+    X, y = noise4
     est = CNNClassifier(**TINY_CNN).fit(X, y)
     seen = []
     predict = type(est.model_).predict

@@ -13,7 +13,7 @@ from sklearn.pipeline import make_pipeline
 
 from skfashion import BackboneFeatures, ImageResizer, TransferClassifier
 from skfashion._compat import keras_file_utils
-from skfashion._recipe import tta_views
+from skfashion._tta import tta_views
 from skfashion.backbones import BACKBONES, build_backbone, build_feature_extractor
 from skfashion.layers import CAFFE_MEAN_BGR
 from skfashion.transfer import clear_feature_cache, feature_cache_info
