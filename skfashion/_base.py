@@ -51,7 +51,6 @@ import numpy as np
 from scikeras.wrappers import BaseWrapper, KerasClassifier
 from sklearn.base import BaseEstimator
 from sklearn.utils import ClassifierTags
-from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     check_array,
@@ -85,7 +84,7 @@ from skfashion._recipe import (
 )
 from skfashion._routing import RoutedParametersMixin
 from skfashion._tta import average_over_views, tta_mode
-from skfashion._validation import check_class_weight, check_sample_weight
+from skfashion._validation import training_weights
 
 check_scikeras()
 
@@ -268,33 +267,10 @@ class BaseImageClassifier(RoutedParametersMixin, KerasClassifier):
         return self._training_weights(y, sample_weight, classes=classes)
 
     def _training_weights(self, y, sample_weight, classes=None):
-        """Validated ``sample_weight`` times the ``class_weight`` of each label.
-
-        The one place where training weights are made, for head training and
-        fine-tuning alike. ``class_weight`` may name any of ``classes`` (all
-        of them, for ``partial_fit``), by default the labels in ``y``. Returns
-        a new float64 array, or None when neither weight is set; the caller's
-        ``sample_weight`` is never changed.
-        """
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is None."
-            )
-        y = column_or_1d(check_array(y, ensure_2d=False, dtype=None, input_name="y"))
-        check_classification_targets(y)
-        sample_weight = check_sample_weight(sample_weight, y.shape[0])
-        class_weight = check_class_weight(
-            self.class_weight, np.unique(y if classes is None else classes)
+        """The training weights (:func:`skfashion._validation.training_weights`)."""
+        return training_weights(
+            y, sample_weight, self.class_weight, classes=classes, estimator=self
         )
-        if class_weight is None:
-            return sample_weight
-        if isinstance(class_weight, dict):
-            # Only the classes in this y: scikit-learn refuses a dict that names
-            # absent classes while leaving present ones out (partial_fit batches).
-            present = set(np.unique(y).tolist())
-            class_weight = {k: v for k, v in class_weight.items() if k in present}
-        weights = compute_sample_weight(class_weight, y)
-        return weights if sample_weight is None else weights * sample_weight
 
     # scikeras' own docstrings of the methods below describe options that
     # skfashion refuses or does not have; the behaviour is scikeras'.

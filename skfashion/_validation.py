@@ -2,7 +2,8 @@
 
 Each returns the validated value or raises a ``ValueError`` naming the
 parameter, the value received and what is accepted: fractions (rates and
-sizes), ``sample_weight``, ``class_weight`` and ``validation_split``. The
+sizes), ``sample_weight``, ``class_weight`` and ``validation_split``, and
+:func:`training_weights`, the one place where the two weights are combined. The
 layers and builders use :func:`check_fraction` too, so this module imports
 nothing of Keras. The image contract (shapes, dtypes, pixel ranges) is in
 :mod:`skfashion._images`.
@@ -12,7 +13,9 @@ import math
 import numbers
 
 import numpy as np
-from sklearn.utils.validation import check_array
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, column_or_1d
 
 
 def short_repr(value, limit=80):
@@ -190,6 +193,57 @@ def check_class_weight(class_weight, classes):
             f"learned. Received class_weight={short_repr(class_weight, 200)}."
         )
     return class_weight
+
+
+def training_weights(y, sample_weight, class_weight, *, classes=None, estimator=None):
+    """Validated ``sample_weight`` times the ``class_weight`` of each label.
+
+    The one place where training weights are made, for head training and
+    fine-tuning alike; the caller's ``sample_weight`` is never changed.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Class labels.
+    sample_weight : array-like of shape (n_samples,) or None
+        Checked by :func:`check_sample_weight`.
+    class_weight : dict, "balanced" or None
+        Checked by :func:`check_class_weight`; a dict may name any of
+        ``classes``.
+    classes : array-like, default=None
+        Every class label (for ``partial_fit``); by default the labels in ``y``.
+    estimator : object, default=None
+        The estimator, named in the message when ``y`` is None.
+
+    Returns
+    -------
+    weights : ndarray of shape (n_samples,), dtype float64, or None
+        None when neither weight is set.
+
+    Examples
+    --------
+    >>> from skfashion._validation import training_weights
+    >>> training_weights([0, 0, 1], [1, 2, 1], {0: 1.0, 1: 3.0}).tolist()
+    [1.0, 2.0, 3.0]
+    >>> training_weights([0, 1], None, None) is None
+    True
+    """
+    if y is None:
+        name = type(estimator).__name__ if estimator is not None else "This estimator"
+        raise ValueError(f"{name} requires y to be passed, but the target y is None.")
+    y = column_or_1d(check_array(y, ensure_2d=False, dtype=None, input_name="y"))
+    check_classification_targets(y)
+    sample_weight = check_sample_weight(sample_weight, y.shape[0])
+    class_weight = check_class_weight(class_weight, np.unique(y if classes is None else classes))
+    if class_weight is None:
+        return sample_weight
+    if isinstance(class_weight, dict):
+        # Only the classes in this y: scikit-learn refuses a dict that names
+        # absent classes while leaving present ones out (partial_fit batches).
+        present = set(np.unique(y).tolist())
+        class_weight = {k: v for k, v in class_weight.items() if k in present}
+    weights = compute_sample_weight(class_weight, y)
+    return weights if sample_weight is None else weights * sample_weight
 
 
 def check_validation_split(validation_split, y):

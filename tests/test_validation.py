@@ -14,6 +14,7 @@ from skfashion._validation import (
     check_fraction,
     check_sample_weight,
     check_validation_split,
+    training_weights,
 )
 
 # ---------------------------------------------------------------- fractions
@@ -187,3 +188,31 @@ def test_validation_split_accepted_iff_both_parts_hold_every_class(n_per_class,
     else:
         with pytest.raises(ValueError, match="each part needs"):
             check_validation_split(split, y)
+
+
+# ----------------------------------------------------------- training weights
+
+
+def test_training_weights_multiply_and_leave_the_callers_array_alone():
+    sample_weight = np.array([1.0, 2.0, 0.5, 1.0])
+    weights = training_weights(["a", "a", "b", "b"], sample_weight, {"a": 1.0, "b": 4.0})
+    assert_array_equal(weights, [1.0, 2.0, 2.0, 4.0])
+    assert_array_equal(sample_weight, [1.0, 2.0, 0.5, 1.0])
+    assert training_weights([0, 1], None, None) is None
+    assert_array_equal(training_weights([0, 0, 1], None, "balanced"), [0.75, 0.75, 1.5])
+
+
+def test_training_weights_class_weight_may_name_every_class_of_classes():
+    # partial_fit: a batch without class 2, weights for all three classes.
+    weights = training_weights([0, 1], None, {0: 1.0, 1: 2.0, 2: 3.0}, classes=[0, 1, 2])
+    assert_array_equal(weights, [1.0, 2.0])
+    with pytest.raises(ValueError, match="class_weight has keys that are not classes of y"):
+        training_weights([0, 1], None, {0: 1.0, 1: 2.0, 2: 3.0})
+
+
+def test_training_weights_without_y_name_the_estimator():
+    class Model:
+        pass
+
+    with pytest.raises(ValueError, match="^Model requires y to be passed"):
+        training_weights(None, None, None, estimator=Model())
