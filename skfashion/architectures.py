@@ -4,8 +4,10 @@ Each builder takes the image shape and the number of classes and returns an
 **uncompiled** :class:`keras.Model` that maps raw pixel values in [0, 255] to class
 probabilities. Scaling to [0, 1] happens inside the graph, so the same model can
 be saved, served or called from plain Keras without any outside preprocessing.
-The estimators in :mod:`skfashion.cnn` call these builders and compile the
-result; nothing here trains or holds state.
+The head (:func:`build_head`) maps pooled backbone features instead, and
+:func:`build_fine_tuned` joins a backbone feature extractor and a head. The
+estimators in :mod:`skfashion.cnn` and :mod:`skfashion.transfer` call these
+builders and compile the result; nothing here trains or holds state.
 """
 
 import functools
@@ -382,6 +384,69 @@ def build_head(n_features, n_classes, *, units=(256,), dropout=0.3, seed=None):
         )
     outputs = _predictions(x, n_classes, seeds, None)
     return keras.Model(inputs, outputs, name="head")
+
+
+def build_fine_tuned(input_shape, extractor, head, *, fine_tune_layers, augment=False,
+                     seed=None):
+    """Join a backbone feature extractor and a trained head, the backbone's top trainable.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        Shape of one image, as the extractor takes it.
+    extractor : keras.Model
+        A backbone feature extractor
+        (:func:`skfashion.backbones.build_feature_extractor`), whose last layer
+        is the backbone; its top ``fine_tune_layers`` layers are made trainable,
+        every other layer and every BatchNormalization layer frozen.
+    head : keras.Model
+        The classifier head (:func:`build_head`), from features to class
+        probabilities, usually trained already on the frozen features.
+    fine_tune_layers : int
+        Number of top layers of the backbone to train, at least 1.
+    augment : bool, default=False
+        Put a :class:`~skfashion.layers.RandomShiftAndFlip` (shifts of up to
+        10 %, flips) in front of the extractor.
+    seed : int or None, default=None
+        Seed of the augmentation.
+
+    Returns
+    -------
+    model : keras.Model
+        Uncompiled model from images to class probabilities.
+
+    Examples
+    --------
+    >>> from skfashion.architectures import build_fine_tuned, build_head
+    >>> from skfashion.backbones import build_feature_extractor
+    >>> extractor = build_feature_extractor((28, 28, 1), backbone="efficientnet_lite0",
+    ...                                     weights=None)
+    >>> model = build_fine_tuned((28, 28, 1), extractor, build_head(1280, 10, units=()),
+    ...                          fine_tune_layers=3)
+    >>> [layer.name for layer in model.layers]
+    ['images', 'efficientnet_lite0_features', 'head']
+    """
+    if (
+        isinstance(fine_tune_layers, bool)
+        or not isinstance(fine_tune_layers, numbers.Integral)
+        or fine_tune_layers < 1
+    ):
+        raise ValueError(
+            "fine_tune_layers must be a positive int (the number of top backbone "
+            f"layers to train). Received fine_tune_layers={fine_tune_layers!r}."
+        )
+    base = extractor.layers[-1]
+    base.trainable = True
+    for layer in base.layers[:-fine_tune_layers]:
+        layer.trainable = False
+    for layer in base.layers:
+        if isinstance(layer, layers.BatchNormalization):
+            layer.trainable = False
+    inputs = keras.Input(shape=tuple(input_shape), name="images")
+    x = inputs
+    if augment:
+        x = RandomShiftAndFlip(0.1, seed=seed, name="random_shift_flip")(x)
+    return keras.Model(inputs, head(extractor(x)), name="fine_tuned")
 
 
 def _predictions(x, n_classes, seeds, dtype):

@@ -10,11 +10,6 @@ and :func:`clear_feature_cache` empties it.
 import numbers
 from pathlib import Path
 
-from skfashion import _config
-
-_config.load_tensorflow()  # skfashion's TensorFlow settings, before Keras imports it
-
-import keras
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import FunctionTransformer
@@ -32,14 +27,13 @@ from skfashion._images import (
     fit_pixel_range,
     to_raw_pixels,
 )
-from skfashion.architectures import build_head
+from skfashion.architectures import build_fine_tuned, build_head
 from skfashion.backbones import (
     BACKBONES,
     MIN_INPUT_SIZE,
     build_feature_extractor,
     check_input_size,
 )
-from skfashion.layers import RandomShiftAndFlip
 
 __all__ = [
     "BackboneFeatures",
@@ -496,18 +490,14 @@ class TransferClassifier(BaseImageClassifier):
             weights=self.weights,
             input_size=self.input_size,
         )
-        base = extractor.layers[-1]
-        base.trainable = True
-        for layer in base.layers[: -self.fine_tune_layers]:
-            layer.trainable = False
-        for layer in base.layers:
-            if isinstance(layer, keras.layers.BatchNormalization):
-                layer.trainable = False
-        inputs = keras.Input(shape=tuple(self.input_shape_), name="images")
-        x = inputs
-        if self.augment:
-            x = RandomShiftAndFlip(0.1, seed=self._random_state, name="random_shift_flip")(x)
-        model = keras.Model(inputs, self.model_(extractor(x)), name="fine_tuned")
+        model = build_fine_tuned(
+            self.input_shape_,
+            extractor,
+            self.model_,
+            fine_tune_layers=self.fine_tune_layers,
+            augment=self.augment,
+            seed=self._random_state,
+        )
         self.model_ = self._compile(model, float(self.fine_tune_learning_rate))
         self.feature_encoder_ = FunctionTransformer()
         # The path head training took (BaseImageClassifier.fit): the same input

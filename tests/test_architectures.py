@@ -1,11 +1,18 @@
-"""The builders seed every random layer themselves: no global generator is shared."""
+"""The builders: every random layer seeded by the builder itself, the fine-tuned network."""
 
 import keras
 import numpy as np
 import pytest
 
 from skfashion import LeNet5Classifier
-from skfashion.architectures import build_cnn, build_head, build_lenet5
+from skfashion.architectures import (
+    build_cnn,
+    build_fine_tuned,
+    build_head,
+    build_lenet5,
+)
+from skfashion.backbones import build_feature_extractor
+from skfashion.layers import RandomShiftAndFlip
 from tests.conftest import another_thread_drawing_from_random
 
 BUILDERS = {
@@ -70,3 +77,27 @@ def test_seeded_fits_agree_while_another_thread_draws_from_random(shapes):
         busy = [LeNet5Classifier(**params).fit(X, y).predict_proba(X) for _ in range(2)]
     np.testing.assert_array_equal(busy[0], quiet)
     np.testing.assert_array_equal(busy[1], quiet)
+
+
+def test_build_fine_tuned_trains_the_top_of_the_backbone_but_no_batchnorm():
+    extractor = build_feature_extractor((28, 28, 1), backbone="mobilenetv2", weights=None)
+    head = build_head(extractor.output_shape[-1], 10, units=())
+    model = build_fine_tuned((28, 28, 1), extractor, head, fine_tune_layers=10)
+    assert model.input_shape == (None, 28, 28, 1) and model.output_shape == (None, 10)
+    base = extractor.layers[-1]
+    trainable = [layer for layer in base.layers if layer.trainable]
+    assert trainable and all(layer in base.layers[-10:] for layer in trainable)
+    assert not any(isinstance(layer, keras.layers.BatchNormalization) for layer in trainable)
+    assert not any(isinstance(layer, RandomShiftAndFlip) for layer in model.layers)
+    augmented = build_fine_tuned((28, 28, 1), extractor, head, fine_tune_layers=10,
+                                 augment=True, seed=0)
+    assert any(isinstance(layer, RandomShiftAndFlip) for layer in augmented.layers)
+
+
+@pytest.mark.parametrize("fine_tune_layers", [0, -1, 2.0, True, None])
+def test_build_fine_tuned_refuses_a_layer_count_that_is_no_positive_int(fine_tune_layers):
+    inputs = keras.Input((4,))
+    stub = keras.Model(inputs, inputs)
+    with pytest.raises(ValueError, match=r"fine_tune_layers must be a positive int.*"
+                                         rf"Received fine_tune_layers={fine_tune_layers!r}\."):
+        build_fine_tuned((4,), stub, stub, fine_tune_layers=fine_tune_layers)
