@@ -25,6 +25,7 @@ import statistics
 import time
 
 import keras
+from throughput import _epoch_timer  # benchmarks/ is sys.path[0] when run as a script
 
 from skfashion import load_fashion_mnist
 from skfashion._batches import ImageBatches
@@ -32,18 +33,6 @@ from skfashion._recipe import compile_model, restart_schedule
 from skfashion.architectures import build_lenet5
 
 BATCH = 256
-
-
-class _EpochTimes(keras.callbacks.Callback):
-    def __init__(self):
-        super().__init__()
-        self.times = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.times.append(time.perf_counter() - self._start)
 
 
 def _train(X, y, feed, epochs):
@@ -56,9 +45,9 @@ def _train(X, y, feed, epochs):
     data = (dict(x=ImageBatches(X, y, batch_size=BATCH, shuffle=True, seed=0))
             if feed == "batches" else dict(x=X, y=y, batch_size=BATCH))
     restart_schedule(model.optimizer, epochs * -(-len(X) // BATCH))
-    timer = _EpochTimes()
+    timer = _epoch_timer()
     model.fit(epochs=epochs, verbose=0, callbacks=[timer], **data)
-    return timer.times
+    return timer.seconds
 
 
 def main(argv=None):
