@@ -73,3 +73,14 @@ def test_time_to_accuracy_configurations_are_valid_estimator_settings():
         unknown = set(params) - set(inspect.signature(cls).parameters)
         assert not unknown, f"{name}: {cls_name} has no parameter(s) {sorted(unknown)}"
         cls(**params, random_state=0)._validate_params()
+
+
+def test_small_fits_workloads_are_valid_estimator_settings(monkeypatch):
+    import skfashion
+
+    monkeypatch.syspath_prepend(str(BENCHMARKS))  # as when run as a script: it imports memory
+    workloads = _load("small_fits").WORKLOADS
+    assert set(workloads) == {"lenet5", "cnn"}
+    for cls_name, params, cv in workloads.values():
+        getattr(skfashion, cls_name)(**params, random_state=0)._validate_params()
+        assert cv >= 2

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skfashion import CNNClassifier
+from skfashion import CNNClassifier, _recipe
 from skfashion._compat import learning_rate_schedule
 from skfashion._recipe import (
     MIN_AUTO_BATCH,
@@ -173,6 +173,29 @@ def test_seeded_fits_are_identical_with_the_recipe(noise4):
     a = CNNClassifier(**TINY_CNN).fit(X, y).predict_proba(X)
     b = CNNClassifier(**TINY_CNN).fit(X, y).predict_proba(X)
     np.testing.assert_array_equal(a, b)
+
+
+def test_optimizer_is_built_before_training_and_trains_as_if_keras_built_it(
+    noise4, monkeypatch
+):
+    X, y = noise4
+    built = []
+    build = _recipe.build_optimizer
+
+    def spy(model):
+        build(model)
+        built.append(model.optimizer.built and len(model.optimizer.variables))
+
+    monkeypatch.setattr(_recipe, "build_optimizer", spy)
+    eager = CNNClassifier(**TINY_CNN).fit(X, y).predict_proba(X)
+    # Adam's two slots per trainable variable exist before the first step.
+    n_trainable = len(CNNClassifier(**TINY_CNN)._build_architecture(
+        (12, 12, 1), 4, seed=0).trainable_variables)
+    assert len(built) == 1 and built[0] > 2 * n_trainable
+    # Left to Keras, they are made while the first training step is traced.
+    monkeypatch.setattr(_recipe, "build_optimizer", lambda model: None)
+    lazy = CNNClassifier(**TINY_CNN).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(eager, lazy)
 
 
 def test_predict_batch_size_follows_fit_unless_routed(noise4, monkeypatch):
