@@ -17,6 +17,8 @@ that loading TensorFlow is not counted), for this checkout and, with
 times, so that both see the same phases of a noisy machine. It prints the
 median seconds per fit and the mean accuracy: seeded fits of the same code are
 deterministic, so a change that only saves time leaves the accuracy as it was.
+(Against a ref before ``augment="auto"``, the CNN workload trains with
+augmentation there and without it here: its accuracy differs for that reason.)
 
 Usage::
 

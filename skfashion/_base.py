@@ -79,6 +79,7 @@ from skfashion._recipe import (
     auto_batch_size,
     compile_model,
     early_stopping_callbacks,
+    resolve_augment,
     resolve_precision,
     restart_schedule,
 )
@@ -108,6 +109,10 @@ class BaseImageClassifier(RoutedParametersMixin, KerasClassifier):
 
     #: Largest batch ``batch_size="auto"`` picks; subclasses may change it.
     _max_auto_batch = 256
+
+    #: Budget (epochs) from which ``augment="auto"`` augments; set by the
+    #: estimators with an ``augment`` parameter (:func:`resolve_augment`).
+    _augment_min_epochs = None
 
     _parameter_constraints = {
         "epochs": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -377,9 +382,15 @@ class BaseImageClassifier(RoutedParametersMixin, KerasClassifier):
         """
         return resolve_precision(getattr(self, "precision", "float32"))
 
+    def _augment(self):
+        """Whether the network gets its shift-and-flip layer: ``augment`` at this budget."""
+        return resolve_augment(self.augment, self.epochs, self._augment_min_epochs)
+
     def _keras_build_fn(self):
         if hasattr(self, "precision"):
             self.precision_ = self._precision()
+        if self._augment_min_epochs is not None:
+            self.augment_ = self._augment()
         model = self._build_architecture(
             input_shape=self.input_shape_,
             n_classes=self.n_classes_,

@@ -214,6 +214,17 @@ def count_parameters(est):
     return total, trainable
 
 
+def _augmented(est):
+    """Whether a fitted model trained on shifted and flipped images (what ``"auto"`` chose).
+
+    The CNN and LeNet-5 keep the choice as ``augment_``; the transfer model's
+    ``augment`` is a plain bool.
+    """
+    if hasattr(est, "augment_"):
+        return est.augment_
+    return getattr(est, "augment", False) is True
+
+
 def _params_text(est):
     """The estimator's repr, without the progress callback the command added."""
     return repr(clone(est).set_params(callbacks=None))
@@ -284,9 +295,12 @@ def compare(args, data, log, out):
             "n_parameters": total,
             "n_trainable_parameters": trainable,
             "precision": getattr(est, "precision_", "float32"),
+            "augmented": _augmented(est),
             "history": {k: [float(v) for v in vs] for k, vs in est.history_.items()},
         })
-        sections += [f"## {name}", "", f"`{_params_text(est)}`", ""]
+        sections += [f"## {name}", "", f"`{_params_text(est)}`", "",
+                     f"Trained in {getattr(est, 'precision_', 'float32')}, "
+                     f"{'with' if _augmented(est) else 'without'} random shifts and flips.", ""]
         if not args.no_plots:
             sections += _compare_figures(plotting, name, est, data, y_pred, out)
     header = ["model", "test accuracy", "write-up", "epochs run", "training time",

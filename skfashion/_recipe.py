@@ -17,6 +17,12 @@ The recipe is built around that budget rather than around a validation split:
   skfashion model is compiled, and early stopping
   (:func:`early_stopping_callbacks`) when there is a validation split.
 
+* **Augmentation from the budget.** ``augment="auto"`` gives the network its
+  random shifts and flips only from a number of ``epochs`` on
+  (:func:`resolve_augment`): they are a regularizer, which pays once a fit
+  is long enough to start fitting its training images; at shorter budgets
+  they only make the task harder.
+
 * **Precision from the CPU.** ``precision="auto"`` builds the network under
   Keras' ``mixed_bfloat16`` dtype policy (float32 weights, bfloat16
   computation, float32 output) on a CPU with bfloat16 instructions
@@ -37,6 +43,7 @@ from skfashion import _config
 _config.load_tensorflow()  # skfashion's TensorFlow settings, before Keras imports it
 
 import keras
+import numpy as np
 from keras import ops
 
 from skfashion._compat import learning_rate_schedule
@@ -288,6 +295,34 @@ def resolve_precision(precision, *, flags=None, gpus=None):
     if gpus or not any(flag in flags for flag in BF16_CPU_FLAGS):
         return "float32"
     return "mixed_bfloat16"
+
+
+def resolve_augment(augment, epochs, min_epochs):
+    """Whether a network is built with its shift-and-flip augmentation.
+
+    ``True`` and ``False`` stand for themselves; ``"auto"`` is ``True`` when the
+    budget of ``epochs`` of the fit that builds the network (for
+    ``partial_fit``, the estimator's ``epochs``) is at least ``min_epochs``,
+    each estimator's own threshold: the budget from which augmentation was
+    measured to pay (figures in the documentation's performance page).
+
+    Examples
+    --------
+    >>> from skfashion._recipe import resolve_augment
+    >>> resolve_augment("auto", 3, min_epochs=20), resolve_augment("auto", 20, min_epochs=20)
+    (False, True)
+    >>> resolve_augment(True, 3, min_epochs=20)
+    True
+    """
+    if isinstance(augment, (bool, np.bool_)):
+        return bool(augment)
+    if not (isinstance(augment, str) and augment == "auto"):
+        raise ValueError(
+            f"augment must be True, False or 'auto'. Received augment={augment!r}."
+        )
+    if min_epochs is None:
+        raise ValueError("augment='auto' needs the estimator's min_epochs; received None.")
+    return bool(epochs >= min_epochs)
 
 
 def gpu_count():

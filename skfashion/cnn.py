@@ -14,6 +14,12 @@ from skfashion.architectures import build_cnn, build_lenet5
 EPOCHS_CNN = 20
 EPOCHS_LENET = 15
 
+#: ``augment="auto"`` augments from these budgets (epochs) on: the shortest
+#: at which augmentation was measured to pay (docs/performance.rst,
+#: "Augmentation from the budget").
+AUGMENT_MIN_EPOCHS_CNN = 15
+AUGMENT_MIN_EPOCHS_LENET = 30
+
 
 @fill_doc
 class CNNClassifier(BaseImageClassifier):
@@ -30,8 +36,9 @@ class CNNClassifier(BaseImageClassifier):
     Every fit trains for a fixed budget of ``epochs`` with the shared training
     recipe: Adam with decoupled weight decay, label smoothing, a warm-up then
     cosine learning-rate schedule over the fit's steps, a batch size that
-    follows the number of images, and shift-and-flip augmentation; predictions
-    average each image and its mirror image (``tta``).
+    follows the number of images, and, at budgets long enough for it to pay,
+    shift-and-flip augmentation (``augment``); the predictions of a network
+    trained with it average each image and its mirror image (``tta``).
 
     Parameters
     ----------
@@ -56,9 +63,12 @@ class CNNClassifier(BaseImageClassifier):
         Dropout rate after each block.
     dense_dropout : float, default=0.5
         Dropout rate after each dense layer.
-    augment : bool, default=True
+    augment : bool or "auto", default="auto"
         Random whole-pixel shifts of up to 10 % and horizontal flips during
-        training.
+        training. ``"auto"``: on for a budget of at least 15 ``epochs`` (so on
+        at the default 20), off for shorter fits, where they were measured to
+        cost accuracy (the performance page). The choice is kept as
+        ``augment_``.
     cutout : float, default=0.0
         Side of a patch set to 0 at a random place of each training image
         (Cutout), as a fraction of the image's height and width: 0.25 of 28
@@ -69,7 +79,7 @@ class CNNClassifier(BaseImageClassifier):
         Test-time augmentation: ``predict`` and ``predict_proba`` average the
         probabilities of each image and of its left-right mirror image (twice
         the prediction cost). ``"auto"``: only when the network was trained on
-        mirror images too (``augment=True``); a network that never saw one
+        mirror images too (``augment_``); a network that never saw one
         predicts worse with them.
         %(tta_shift_description)s
     epochs : int, default=20
@@ -103,6 +113,9 @@ class CNNClassifier(BaseImageClassifier):
     precision_ : str
         The Keras dtype policy the network was built under (``"float32"`` or
         ``"mixed_bfloat16"``: what ``precision="auto"`` chose).
+    augment_ : bool
+        Whether the network was built with the shift-and-flip augmentation
+        (what ``augment="auto"`` chose for the budget).
 
     See Also
     --------
@@ -125,6 +138,8 @@ class CNNClassifier(BaseImageClassifier):
     (3,)
     """
 
+    _augment_min_epochs = AUGMENT_MIN_EPOCHS_CNN
+
     _parameter_constraints = {
         **BaseImageClassifier._parameter_constraints,
         "filters": [tuple, list, Interval(numbers.Integral, 1, None, closed="left")],
@@ -136,7 +151,7 @@ class CNNClassifier(BaseImageClassifier):
         "dense_units": [tuple, list, Interval(numbers.Integral, 1, None, closed="left")],
         "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
         "dense_dropout": [Interval(numbers.Real, 0, 1, closed="left")],
-        "augment": ["boolean"],
+        "augment": ["boolean", StrOptions({"auto"})],
         "cutout": [Interval(numbers.Real, 0, 1, closed="both")],
         "tta": ["boolean", StrOptions({"auto", "flip", "shift"})],
         "precision": [StrOptions(set(PRECISIONS))],
@@ -154,7 +169,7 @@ class CNNClassifier(BaseImageClassifier):
         dense_units=(),
         dropout=0.0,
         dense_dropout=0.5,
-        augment=True,
+        augment="auto",
         cutout=0.0,
         tta="auto",
         epochs=EPOCHS_CNN,
@@ -222,7 +237,7 @@ class CNNClassifier(BaseImageClassifier):
             dense_units=self.dense_units,
             dropout=self.dropout,
             dense_dropout=self.dense_dropout,
-            augment=self.augment,
+            augment=self._augment(),
             cutout=self.cutout,
             seed=seed,
             dtype=self._precision(),
@@ -247,14 +262,15 @@ class LeNet5Classifier(BaseImageClassifier):
         Max-pooling, or the paper's average subsampling.
     dropout : float, default=0.0
         Dropout rate after the two hidden dense layers.
-    augment : bool, default=False
+    augment : bool or "auto", default="auto"
         Random whole-pixel shifts of up to 10 % and horizontal flips during
-        training. Off by default: they pay only with a longer budget than the
-        default ``epochs`` (see the performance page).
+        training. ``"auto"``: on for a budget of at least 30 ``epochs``, off
+        below, so off at the default 15: they pay only with a longer budget
+        (see the performance page). The choice is kept as ``augment_``.
     tta : bool or {"auto", "flip", "shift"}, default="auto"
         Test-time augmentation: predictions average each image and its
         left-right mirror image. ``"auto"``: only when the network was trained
-        on mirror images too (``augment=True``).
+        on mirror images too (``augment_``).
         %(tta_shift_description)s
     epochs : int, default=15
         Number of passes over the training data: the training budget.
@@ -284,6 +300,9 @@ class LeNet5Classifier(BaseImageClassifier):
     precision_ : str
         The Keras dtype policy the network was built under (``"float32"`` or
         ``"mixed_bfloat16"``: what ``precision="auto"`` chose).
+    augment_ : bool
+        Whether the network was built with the shift-and-flip augmentation
+        (what ``augment="auto"`` chose for the budget).
 
     See Also
     --------
@@ -299,12 +318,14 @@ class LeNet5Classifier(BaseImageClassifier):
     (2, 10)
     """
 
+    _augment_min_epochs = AUGMENT_MIN_EPOCHS_LENET
+
     _parameter_constraints = {
         **BaseImageClassifier._parameter_constraints,
         "activation": [str],
         "pooling": [StrOptions({"max", "avg"})],
         "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
-        "augment": ["boolean"],
+        "augment": ["boolean", StrOptions({"auto"})],
         "tta": ["boolean", StrOptions({"auto", "flip", "shift"})],
         "precision": [StrOptions(set(PRECISIONS))],
     }
@@ -315,7 +336,7 @@ class LeNet5Classifier(BaseImageClassifier):
         *,
         pooling="max",
         dropout=0.0,
-        augment=False,
+        augment="auto",
         tta="auto",
         epochs=EPOCHS_LENET,
         batch_size="auto",
@@ -369,7 +390,7 @@ class LeNet5Classifier(BaseImageClassifier):
             activation=self.activation,
             pooling=self.pooling,
             dropout=self.dropout,
-            augment=self.augment,
+            augment=self._augment(),
             seed=seed,
             dtype=self._precision(),
         )

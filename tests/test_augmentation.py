@@ -1,7 +1,8 @@
-"""Augmentation layers.
+"""Augmentation layers, and when the estimators use them.
 
 RandomShiftAndFlip: each training output is its input moved by whole pixels.
 RandomCutout: each training output is its input with one square patch set to 0.
+augment="auto": the shift-and-flip layer from a budget of epochs on.
 """
 
 import pickle
@@ -14,7 +15,15 @@ from hypothesis import strategies as st
 
 from skfashion import CNNClassifier, LeNet5Classifier
 from skfashion._compat import InvalidParameterError
+from skfashion._recipe import resolve_augment
+from skfashion._tta import _holds_layer
 from skfashion.architectures import build_cnn
+from skfashion.cnn import (
+    AUGMENT_MIN_EPOCHS_CNN,
+    AUGMENT_MIN_EPOCHS_LENET,
+    EPOCHS_CNN,
+    EPOCHS_LENET,
+)
 from skfashion.layers import RandomCutout, RandomShiftAndFlip
 
 
@@ -219,3 +228,65 @@ def test_cnn_with_cutout_round_trips_and_refuses_a_bad_size(tmp_path, shapes):
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(est)).predict(X), est.predict(X))
     with pytest.raises(InvalidParameterError, match="'cutout' parameter"):
         CNNClassifier(cutout=1.5).fit(X, y)
+
+
+# --------------------------------------------------- augment="auto": the budget
+
+
+@pytest.mark.parametrize("augment, epochs, expected", [
+    ("auto", 1, False), ("auto", 4, False), ("auto", 5, True), ("auto", 50, True),
+    ("auto", np.int64(5), True), (True, 1, True), (False, 50, False),
+    (np.bool_(True), 1, True),
+])
+def test_resolve_augment_follows_the_budget(augment, epochs, expected):
+    assert resolve_augment(augment, epochs, min_epochs=5) is expected
+
+
+@pytest.mark.parametrize("augment", ["on", "Auto", None, 1, 0.0])
+def test_resolve_augment_names_a_bad_value(augment):
+    with pytest.raises(ValueError, match=r"augment must be True, False or 'auto'\. Received"):
+        resolve_augment(augment, 10, min_epochs=5)
+
+
+@pytest.mark.parametrize("cls, epochs, min_epochs, augments", [
+    (CNNClassifier, EPOCHS_CNN, AUGMENT_MIN_EPOCHS_CNN, True),
+    (LeNet5Classifier, EPOCHS_LENET, AUGMENT_MIN_EPOCHS_LENET, False),
+])
+def test_default_budget_is_on_the_measured_side_of_the_threshold(cls, epochs, min_epochs, augments):
+    # The CNN's default 20 epochs were measured to gain from augmentation on the
+    # full data and LeNet-5's 15 to lose by it: "auto" must keep both defaults.
+    est = cls()
+    assert est.augment == "auto" and est.epochs == epochs
+    assert cls._augment_min_epochs == min_epochs
+    assert resolve_augment(est.augment, est.epochs, min_epochs) is augments
+    # The docstring states the threshold the code uses.
+    assert f"at least {min_epochs} ``epochs``" in " ".join(cls.__doc__.split())
+
+
+@pytest.mark.parametrize("cls", [CNNClassifier, LeNet5Classifier])
+def test_auto_augment_builds_the_layer_from_the_threshold_on(cls, noise4, monkeypatch):
+    X, y = noise4
+    monkeypatch.setattr(cls, "_augment_min_epochs", 2)
+    params = dict(filters=(4, 8), random_state=0) if cls is CNNClassifier else dict(random_state=0)
+    short = cls(epochs=1, **params).fit(X, y)
+    long = cls(epochs=2, **params).fit(X, y)
+    assert short.augment_ is False and long.augment_ is True
+    assert not _holds_layer(short.model_, RandomShiftAndFlip)
+    assert _holds_layer(long.model_, RandomShiftAndFlip)
+    # tta="auto" follows the network: the mirror images only for the long fit.
+    assert not short._uses_tta() and long._uses_tta()
+    # An explicit choice wins over the budget, either way.
+    assert cls(epochs=1, augment=True, **params).fit(X, y).augment_ is True
+    explicit_off = cls(epochs=2, augment=False, **params).fit(X, y)
+    assert explicit_off.augment_ is False
+    assert not _holds_layer(explicit_off.model_, RandomShiftAndFlip)
+    # A warm start keeps the network, so augment_ still describes it.
+    long.set_params(warm_start=True, epochs=1).fit(X, y)
+    assert long.augment_ is True and _holds_layer(long.model_, RandomShiftAndFlip)
+
+
+@pytest.mark.parametrize("cls", [CNNClassifier, LeNet5Classifier])
+def test_bad_augment_is_named(cls, noise4):
+    X, y = noise4
+    with pytest.raises(InvalidParameterError, match="'augment' parameter"):
+        cls(augment="on", epochs=1).fit(X, y)

@@ -62,10 +62,13 @@ def test_compare_on_the_sample_writes_table_and_report(tmp_path):
     for model in results["models"]:
         assert 0.0 <= model["test_accuracy"] <= 1.0 and model["epochs_run"] == 1
         assert len(model["history"]["loss"]) == 1
+    # Whether each model trained on shifted and flipped images (test_augmented_*).
+    assert [m["augmented"] for m in results["models"]] == [False, False]
     # Real ImageNet features learn in one epoch what random guessing cannot.
     assert results["models"][1]["test_accuracy"] > 0.3
     report = (folder / "report.md").read_text()
     assert "SUBSET" in report and "![predictions_transfer.png]" in report
+    assert "without random shifts and flips" in report
 
 
 def test_cv_quiet_prints_only_the_table(tmp_path):
@@ -302,3 +305,16 @@ def test_an_out_folder_with_other_files_is_never_replaced(tmp_path, monkeypatch,
     err = capsys.readouterr().err
     assert "holds files that are not a skfashion report ('thesis.tex')" in err
     assert (out / "thesis.tex").read_text() == "months of work"
+
+
+def test_augmented_is_what_the_fitted_network_was_trained_with(noise4):
+    from skfashion import CNNClassifier, TransferClassifier
+    from skfashion._commands import _augmented
+
+    X, y = noise4
+    tiny = dict(filters=(4,), convs_per_block=1, epochs=1, random_state=0)
+    assert _augmented(CNNClassifier(**tiny).fit(X, y)) is False  # "auto" at 1 epoch
+    assert _augmented(CNNClassifier(augment=True, **tiny).fit(X, y)) is True
+    # The transfer model has no "auto": its augment is the answer.
+    assert _augmented(TransferClassifier(fine_tune_layers=1, augment=True)) is True
+    assert _augmented(TransferClassifier()) is False

@@ -59,9 +59,9 @@ def test_average_over_views_is_the_mean_over_tta_views_chunk_by_chunk(mode, monk
 @pytest.mark.parametrize("cls", [CNNClassifier, LeNet5Classifier])
 def test_tta_averages_the_image_and_its_mirror(cls, noise4):
     X, y = noise4
-    params = TINY_CNN if cls is CNNClassifier else dict(epochs=2, augment=True, random_state=0)
-    est = cls(**params).fit(X, y)
-    assert est.tta == "auto" and est.augment  # so on by default
+    params = TINY_CNN if cls is CNNClassifier else dict(epochs=2, random_state=0)
+    est = cls(augment=True, **params).fit(X, y)
+    assert est.tta == "auto" and est.augment_  # so on
     images = X[:20, :, :, None].astype("float32")
     plain = est.model_.predict(images, verbose=0)
     mirror = est.model_.predict(images[:, :, ::-1], verbose=0)

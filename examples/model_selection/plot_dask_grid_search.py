@@ -29,7 +29,7 @@ from skfashion import LeNet5Classifier, load_fashion_mnist
 
 X, y = load_fashion_mnist(subset="sample", return_X_y=True)
 search = GridSearchCV(
-    LeNet5Classifier(epochs=5, augment=False, random_state=0),
+    LeNet5Classifier(epochs=5, random_state=0),
     {"learning_rate": [3e-4, 1e-3, 3e-3]},
     cv=2,
     refit=False,
