@@ -205,11 +205,6 @@ def _run(config, args):
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def _yes_no(flag):
-    """A row's ``augment``: blank for rows written before the column existed."""
-    return "" if flag is None else ("yes" if flag else "no")
-
-
 def _table(rows):
     header = ("configuration", "test accuracy", "without TTA", "shift TTA", "epochs",
               "batch", "augment", "precision", "training time", "train img/s", "parameters")
@@ -220,7 +215,7 @@ def _table(rows):
             f"| {r['config']} | {r['test_accuracy']:.2%} | "
             f"{'' if no_tta is None else f'{no_tta:.2%}'} | "
             f"{'' if shift_tta is None else f'{shift_tta:.2%}'} | {r['epochs']} | "
-            f"{r['batch_size']} | {_yes_no(r.get('augment'))} | {r.get('precision', 'float32')} | {r['train_s']:,.0f} s | {r['img_per_s']:,} | "
+            f"{r['batch_size']} | {'yes' if r['augment'] else 'no'} | {r.get('precision', 'float32')} | {r['train_s']:,.0f} s | {r['img_per_s']:,} | "
             f"{r['n_parameters']:,} |"
         )
     return "\n".join(lines)

@@ -221,8 +221,9 @@ def _augmented(est):
     ``augment`` is a plain bool.
     """
     if hasattr(est, "augment_"):
-        return est.augment_
-    return getattr(est, "augment", False) is True
+        return bool(est.augment_)
+    augment = getattr(est, "augment", False)
+    return not isinstance(augment, str) and bool(augment)
 
 
 def _params_text(est):
@@ -279,6 +280,7 @@ def compare(args, data, log, out):
         accuracy = accuracy_score(data.y_test, y_pred)
         total, trainable = count_parameters(est)
         epochs = len(est.history_["loss"])
+        augmented = _augmented(est)
         log(f"[{name}] test accuracy {100 * accuracy:.2f} % after {epochs} epochs, "
             f"{train_s:.0f} s")
         rows.append([name, f"**{100 * accuracy:.2f} %**", WRITE_UP[name], epochs,
@@ -295,12 +297,12 @@ def compare(args, data, log, out):
             "n_parameters": total,
             "n_trainable_parameters": trainable,
             "precision": getattr(est, "precision_", "float32"),
-            "augmented": _augmented(est),
+            "augmented": augmented,
             "history": {k: [float(v) for v in vs] for k, vs in est.history_.items()},
         })
         sections += [f"## {name}", "", f"`{_params_text(est)}`", "",
                      f"Trained in {getattr(est, 'precision_', 'float32')}, "
-                     f"{'with' if _augmented(est) else 'without'} random shifts and flips.", ""]
+                     f"{'with' if augmented else 'without'} random shifts and flips.", ""]
         if not args.no_plots:
             sections += _compare_figures(plotting, name, est, data, y_pred, out)
     header = ["model", "test accuracy", "write-up", "epochs run", "training time",
