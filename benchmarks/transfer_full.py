@@ -1,7 +1,8 @@
 """TransferClassifier on the full Fashion-MNIST data: frozen and fine-tuned.
 
-For each ``--input-size``, trains ``TransferClassifier(backbone, input_size=...)``
-on the 60,000 training images with the backbone frozen, then (unless
+For each ``--input-size`` (default: the classifier's own, 96), trains
+``TransferClassifier(backbone, input_size=...)`` on the 60,000 training images
+with the backbone frozen, then (unless
 ``--no-fine-tune``) a second one that also fine-tunes the top
 ``--fine-tune-layers`` backbone layers, and prints test accuracy, time and the
 backbone's feature-extraction throughput. The feature cache is cleared before
@@ -100,7 +101,7 @@ def main(argv=None):
         if not check.fine_tune_layers:
             parser.error("--fine-tune-layers 0 fine-tunes nothing: use --no-fine-tune")
     rows = []
-    for size in args.input_size or [32]:
+    for size in args.input_size or [TransferClassifier().input_size]:
         features = BackboneFeatures(args.backbone, input_size=size).fit(X_test[:256])
         features.transform(X_test[:256])  # build and trace once, outside the timing
         start = time.perf_counter()

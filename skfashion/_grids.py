@@ -48,6 +48,8 @@ SAMPLE_MAX_EPOCHS = 5
 #: Share of the embedded sample a ``--sample`` run tests on.
 SAMPLE_TEST_FRACTION = 0.3
 
-#: Default input size of the transfer model: the accuracy and cost of 96x96
-#: against 32x32 are in the user guide (transfer learning, ``transfer-accuracy``).
+#: ``--input-size``: the transfer model's own default ``input_size``, written
+#: out here so that ``skfashion --help`` needs no TensorFlow (a test keeps the
+#: two equal); the accuracy and cost of 96x96 against 32x32 are in the user
+#: guide (transfer learning, ``transfer-accuracy``).
 TRANSFER_INPUT_SIZE = 96

@@ -58,8 +58,10 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
     weights : "imagenet", path or None, default="imagenet"
         ImageNet weights (offline for ``"efficientnet_lite0"``), a weights file,
         or ``None`` for random weights (chance-level features; for tests only).
-    input_size : int or (int, int), default=32
-        Size the images are resized to before the backbone; at least 32.
+    input_size : int or (int, int), default=96
+        Size the images are resized to before the backbone; at least 32. An
+        ImageNet backbone sees little in a 32x32 image: larger is slower and
+        more accurate (:ref:`transfer-accuracy`).
     image_shape : tuple of int or None, default=None
         Shape of flat 2-D input, as in :class:`skfashion.CNNClassifier`.
     pixel_range : "auto", (0, 255) or (0, 1), default="auto"
@@ -118,7 +120,7 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
         backbone="efficientnet_lite0",
         *,
         weights="imagenet",
-        input_size=32,
+        input_size=96,
         image_shape=None,
         pixel_range="auto",
         batch_size=256,
@@ -254,10 +256,11 @@ class TransferClassifier(BaseImageClassifier):
     weights : "imagenet", path or None, default="imagenet"
         ImageNet weights, a weights file, or ``None`` (random weights give
         chance-level features: use it for tests only).
-    input_size : int or (int, int), default=32
-        Size images are resized to (inside the model) before the backbone.
-        Larger is slower (the backbone's cost grows with the pixel count) and
-        more accurate; measured figures are in the user guide (:ref:`transfer-accuracy`).
+    input_size : int or (int, int), default=96
+        Size images are resized to (inside the model) before the backbone, at
+        least 32. Larger is slower (the backbone's cost grows with the pixel
+        count) and more accurate; measured figures are in the user guide
+        (:ref:`transfer-accuracy`).
     head_units : int or tuple of int, default=(256,)
         Hidden units of the head; ``()`` for a linear head.
     dropout : float, default=0.3
@@ -360,7 +363,7 @@ class TransferClassifier(BaseImageClassifier):
         backbone="efficientnet_lite0",
         *,
         weights="imagenet",
-        input_size=32,
+        input_size=96,
         head_units=(256,),
         dropout=0.3,
         fine_tune_layers=0,

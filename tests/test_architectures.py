@@ -80,7 +80,9 @@ def test_seeded_fits_agree_while_another_thread_draws_from_random(shapes):
 
 
 def test_build_fine_tuned_trains_the_top_of_the_backbone_but_no_batchnorm():
-    extractor = build_feature_extractor((28, 28, 1), backbone="mobilenetv2", weights=None)
+    extractor = build_feature_extractor(
+        (28, 28, 1), backbone="mobilenetv2", weights=None, input_size=32
+    )
     head = build_head(extractor.output_shape[-1], 10, units=())
     model = build_fine_tuned((28, 28, 1), extractor, head, fine_tune_layers=10)
     assert model.input_shape == (None, 28, 28, 1) and model.output_shape == (None, 10)

@@ -11,7 +11,7 @@ import pytest
 
 from skfashion import _files, _report
 from skfashion._compat import keras_file_utils
-from skfashion._grids import GRIDS, MODEL_NAMES, WRITE_UP
+from skfashion._grids import GRIDS, MODEL_NAMES, TRANSFER_INPUT_SIZE, WRITE_UP
 from skfashion.cli import main
 
 pytest.importorskip("matplotlib", reason="the report's PNGs need the [plot] extra")
@@ -176,6 +176,18 @@ def test_console_script_and_version(capsys):
 
 def test_every_model_has_a_grid_and_a_write_up():
     assert set(GRIDS) == set(WRITE_UP) == set(MODEL_NAMES)
+
+
+def test_the_cli_input_size_is_the_estimators_default():
+    """``--input-size`` is written out in _grids (no TensorFlow for --help)."""
+    import inspect
+
+    from skfashion import BackboneFeatures, TransferClassifier
+    from skfashion.backbones import build_feature_extractor
+
+    defaults = {TransferClassifier().input_size, BackboneFeatures().input_size,
+                inspect.signature(build_feature_extractor).parameters["input_size"].default}
+    assert defaults == {TRANSFER_INPUT_SIZE}
 
 
 def test_epoch_progress_survives_clone():

@@ -28,8 +28,8 @@ INIT_PARAMS = {
     LeNet5Classifier: dict(augment=False, tta=False, epochs=3, **COMMON),
     ImageResizer: dict(size=(4, 4), channels=1, output="flat", image_shape=(1, -1)),
     # Random backbone weights: the checks test the API, not the features.
-    TransferClassifier: dict(weights=None, head_units=(), epochs=3, **COMMON),
-    BackboneFeatures: dict(weights=None, image_shape=(1, -1)),
+    TransferClassifier: dict(weights=None, input_size=32, head_units=(), epochs=3, **COMMON),
+    BackboneFeatures: dict(weights=None, input_size=32, image_shape=(1, -1)),
 }
 
 SCIKERAS_DESIGN = {

@@ -275,7 +275,7 @@ def test_partial_fit_refuses_balanced_class_weight(shapes):
 
 FINE_TUNE = dict(
     backbone="mobilenetv2",
-    weights=None,
+    weights=None, input_size=32,
     head_units=(),
     epochs=1,
     learning_rate=1e-9,  # the head barely moves: what changes comes from fine-tuning

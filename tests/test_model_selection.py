@@ -12,8 +12,9 @@ ESTIMATORS = {
     "cnn": lambda: CNNClassifier(filters=(4,), global_pool=False, random_state=0),
     "lenet5": lambda: LeNet5Classifier(random_state=0),
     # Random backbone weights: the search's mechanics, not the features.
-    "transfer": lambda: TransferClassifier(weights=None, head_units=(), random_state=0,
-                                           validation_split=0.0, lr_schedule="cosine"),
+    "transfer": lambda: TransferClassifier(weights=None, input_size=32, head_units=(),
+                                           random_state=0, validation_split=0.0,
+                                           lr_schedule="cosine"),
 }
 
 

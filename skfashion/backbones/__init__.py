@@ -244,7 +244,7 @@ def build_backbone(name, *, weights="imagenet", input_size=(224, 224)):
         ) from exc
 
 
-def build_feature_extractor(input_shape, *, backbone, weights="imagenet", input_size=32):
+def build_feature_extractor(input_shape, *, backbone, weights="imagenet", input_size=96):
     """Build raw images -> pooled backbone features, all preprocessing inside.
 
     Parameters
@@ -256,8 +256,8 @@ def build_feature_extractor(input_shape, *, backbone, weights="imagenet", input_
         A key of :data:`BACKBONES`.
     weights : "imagenet", path or None, default="imagenet"
         See :func:`build_backbone`.
-    input_size : int or (int, int), default=32
-        Size the images are resized to before the backbone.
+    input_size : int or (int, int), default=96
+        Size the images are resized to before the backbone, at least 32.
 
     Returns
     -------
