@@ -29,7 +29,7 @@ Configurations (``--configs``, comma-separated):
   recipe switched off (``LEVERS`` below), for each lever's contribution.
 * ``cnn-with-augment``, ``lenet5-with-augment``: augmentation forced on
   (``augment="auto"``, the default, turns it on from a budget of epochs: 15
-  for the CNN, 30 for LeNet-5; with ``-no-augment`` these compare the two at
+  for the CNN, 25 for LeNet-5; with ``-no-augment`` these compare the two at
   any ``--epochs``).
 * ``lenet5-no-bfloat16``, ``cnn-with-bfloat16``, ``cnn-with-cutout``: the
   defaults with one lever that is off by default switched on, or (LeNet-5's

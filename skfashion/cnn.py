@@ -18,7 +18,7 @@ EPOCHS_LENET = 15
 #: at which augmentation was measured to pay (docs/performance.rst,
 #: "Augmentation from the budget").
 AUGMENT_MIN_EPOCHS_CNN = 15
-AUGMENT_MIN_EPOCHS_LENET = 30
+AUGMENT_MIN_EPOCHS_LENET = 25
 
 
 @fill_doc
@@ -264,7 +264,7 @@ class LeNet5Classifier(BaseImageClassifier):
         Dropout rate after the two hidden dense layers.
     augment : bool or "auto", default="auto"
         Random whole-pixel shifts of up to 10 % and horizontal flips during
-        training. ``"auto"``: on for a budget of at least 30 ``epochs``, off
+        training. ``"auto"``: on for a budget of at least 25 ``epochs``, off
         below, so off at the default 15: they pay only with a longer budget
         (see the performance page). The choice is kept as ``augment_``.
     tta : bool or {"auto", "flip", "shift"}, default="auto"

@@ -38,7 +38,7 @@ X_train, X_test, y_train, y_test = train_test_split(
 
 # For 10 epochs the networks trained from scratch learn faster without random
 # shifts and flips, which pay off only with longer budgets: ``augment="auto"``,
-# the default, leaves them out below 15 epochs (the CNN) or 30 (LeNet-5). The
+# the default, leaves them out below 15 epochs (the CNN) or 25 (LeNet-5). The
 # two train on all their images; the transfer model's head holds out 10 % of
 # them for early stopping.
 small_cnn = {"filters": (16, 32), "convs_per_block": 1, "dense_units": 64}
