@@ -2,17 +2,19 @@
 
 A frozen backbone's forward pass is by far the most expensive step of transfer
 learning, so :class:`skfashion.BackboneFeatures` keeps the features it computes,
-keyed by the backbone configuration and a hash of the images: a refit, a clone,
-or a grid search over head parameters reuses them. The two backbones built
-last are kept too. Everything lives in this process only. The public names are
+one vector per image, keyed by the backbone configuration and a hash of the
+image: a refit, a clone, a grid search over head parameters, or the folds of a
+cross-validation (each image is in several folds' training sets) run the
+backbone only on images it has not seen. The two backbones built last are
+kept too. Everything lives in this process only. The public names are
 ``skfashion.transfer.feature_cache_info`` and
 ``skfashion.transfer.clear_feature_cache``.
 """
 
+import hashlib
 from collections import OrderedDict
 from pathlib import Path
 
-import joblib
 import numpy as np
 
 from skfashion.backbones import build_feature_extractor
@@ -23,8 +25,8 @@ __all__ = ["clear_feature_cache", "feature_cache_info"]
 FEATURE_CACHE_MAX_BYTES = 2 * 2**30
 
 _EXTRACTORS = OrderedDict()  # configuration -> frozen keras.Model (a few at most)
-_FEATURES = OrderedDict()  # configuration + image hash -> read-only features
-_STATS = {"hits": 0, "misses": 0}
+_FEATURES = OrderedDict()  # (configuration, image digest) -> read-only feature vector
+_STATS = {"hits": 0, "misses": 0, "computed": 0, "bytes": 0}
 
 
 def feature_cache_info():
@@ -35,9 +37,11 @@ def feature_cache_info():
     Returns
     -------
     info : dict
-        ``misses``: backbone forward passes over an array of images;
-        ``hits``: transforms answered from the cache; ``arrays`` and
-        ``bytes``: the number and total size of the feature arrays it holds now.
+        ``hits``: transforms answered from the cache alone; ``misses``:
+        transforms that ran the backbone, on the images the cache lacked;
+        ``computed``: the images the backbone ran on; ``images`` and
+        ``bytes``: the number and total size of the feature vectors it holds
+        now.
 
     Examples
     --------
@@ -47,13 +51,16 @@ def feature_cache_info():
     >>> clear_feature_cache()
     >>> features = BackboneFeatures(weights=None).fit(X[:8])
     >>> _ = features.transform(X[:8]), features.transform(X[:8])
+    >>> _ = features.transform(X[4:12])  # 4 images seen, 4 new
     >>> feature_cache_info()
-    {'hits': 1, 'misses': 1, 'arrays': 1, 'bytes': 40960}
+    {'hits': 1, 'misses': 2, 'computed': 12, 'images': 12, 'bytes': 61440}
     """
     return {
-        **_STATS,
-        "arrays": len(_FEATURES),
-        "bytes": sum(f.nbytes for f in _FEATURES.values()),
+        "hits": _STATS["hits"],
+        "misses": _STATS["misses"],
+        "computed": _STATS["computed"],
+        "images": len(_FEATURES),
+        "bytes": _STATS["bytes"],
     }
 
 
@@ -67,11 +74,11 @@ def clear_feature_cache():
     >>> from skfashion.transfer import clear_feature_cache, feature_cache_info
     >>> clear_feature_cache()
     >>> feature_cache_info()
-    {'hits': 0, 'misses': 0, 'arrays': 0, 'bytes': 0}
+    {'hits': 0, 'misses': 0, 'computed': 0, 'images': 0, 'bytes': 0}
     """
     _FEATURES.clear()
     _EXTRACTORS.clear()
-    _STATS.update(hits=0, misses=0)
+    _STATS.update(hits=0, misses=0, computed=0, bytes=0)
 
 
 def weights_key(weights):
@@ -97,25 +104,59 @@ def extractor(config):
 
 
 def features(config, X, *, batch_size, cache=True):
-    """The extractor's features of the images ``X``, from the cache if it has them.
+    """The extractor's features of the images ``X``, from the cache where it has them.
 
     ``config`` is ``(backbone, weights_key(weights), input_size, input_shape)``.
-    With ``cache=False`` the features are computed and not kept. Kept arrays are
-    read-only; the oldest are dropped beyond :data:`FEATURE_CACHE_MAX_BYTES`.
+    The backbone runs once over the images the cache lacks (each distinct
+    image once); with ``cache=False`` it runs over all of them and keeps
+    nothing. Returns a new array; the least recently used vectors are dropped
+    beyond :data:`FEATURE_CACHE_MAX_BYTES`.
     """
-    key = (config, X.shape, joblib.hash(X)) if cache else None
-    if key in _FEATURES:
+    if not cache:
+        _STATS["misses"] += 1
+        _STATS["computed"] += len(X)
+        return _predict(extractor(config), X, batch_size)
+    keys = [(config, digest) for digest in _image_digests(X)]
+    new = {}  # key -> index in X of the first image with it, among those not cached
+    for i, key in enumerate(keys):
+        if key not in _FEATURES and key not in new:
+            new[key] = i
+    computed = None
+    if new:
+        _STATS["misses"] += 1
+        _STATS["computed"] += len(new)
+        computed = _predict(extractor(config), X[list(new.values())], batch_size)
+        computed = dict(zip(new, computed))
+    else:
         _STATS["hits"] += 1
-        _FEATURES.move_to_end(key)
-        return _FEATURES[key]
-    _STATS["misses"] += 1
-    result = _predict(extractor(config), X, batch_size)
-    if key is not None and result.nbytes <= FEATURE_CACHE_MAX_BYTES:
-        result.setflags(write=False)
-        _FEATURES[key] = result
-        while sum(f.nbytes for f in _FEATURES.values()) > FEATURE_CACHE_MAX_BYTES:
-            _FEATURES.popitem(last=False)
+    result = np.stack([computed[key] if key in new else _FEATURES[key] for key in keys])
+    for key in keys:  # most recently used last, the new ones stored
+        if key in _FEATURES:
+            _FEATURES.move_to_end(key)
+    if computed:
+        _store(computed)
     return result
+
+
+def _image_digests(X):
+    """A digest of each image's dtype, shape and pixel bytes."""
+    X = np.ascontiguousarray(X)
+    prefix = f"{X.dtype.str}{X.shape[1:]}".encode()
+    return [
+        hashlib.blake2b(prefix + image.tobytes(), digest_size=16).digest() for image in X
+    ]
+
+
+def _store(computed):
+    """Keep the new feature vectors, dropping the oldest beyond the byte bound."""
+    for key, vector in computed.items():
+        vector = vector.copy()  # not a view that would keep its whole batch alive
+        vector.setflags(write=False)
+        _FEATURES[key] = vector
+        _STATS["bytes"] += vector.nbytes
+    while _STATS["bytes"] > FEATURE_CACHE_MAX_BYTES:
+        _, dropped = _FEATURES.popitem(last=False)
+        _STATS["bytes"] -= dropped.nbytes
 
 
 def _predict(model, X, batch_size):

@@ -177,7 +177,7 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
         Returns
         -------
         features : ndarray of shape (n_samples, `n_features_out_`), dtype float32
-            Read-only when it comes from the cache.
+            A new array; the backbone ran only on the images the cache lacked.
         """
         check_is_fitted(self, "n_features_out_")
         X = check_images(X, image_shape=self.image_shape, estimator=self)
@@ -239,8 +239,8 @@ class _ClassifierFeatures(BackboneFeatures):
 class TransferClassifier(BaseImageClassifier):
     """A pretrained ImageNet backbone with a trainable head, as a classifier.
 
-    The backbone is frozen; its features (computed once per distinct set of
-    images and cached) train a small dense head with Adam and early stopping.
+    The backbone is frozen; its features (computed once per image and cached)
+    train a small dense head with Adam and early stopping.
     With ``fine_tune_layers > 0``, the top layers of the backbone are then
     unfrozen (BatchNorm stays frozen and in inference mode) and the whole
     network trains for ``fine_tune_epochs`` more epochs at

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
 from sklearn.pipeline import make_pipeline
 
-from skfashion import BackboneFeatures, ImageResizer, TransferClassifier
+from skfashion import BackboneFeatures, ImageResizer, TransferClassifier, _feature_cache
 from skfashion._compat import keras_file_utils
 from skfashion._tta import tta_views
 from skfashion.backbones import BACKBONES, build_backbone, build_feature_extractor
@@ -233,40 +233,82 @@ def test_tta_averages_the_image_and_its_mirror_frozen_or_fine_tuned(shapes28, fi
 # ----------------------------------------------------------------- feature caching
 
 
-def test_grid_search_over_head_parameters_runs_the_backbone_once_per_array(shapes28):
+def _small_random_transfer():
+    # No validation split: cross-validation folds of shapes28 hold too few
+    # images per class for one.
+    return TransferClassifier("mobilenetv2", weights=None, input_size=32, epochs=1,
+                              validation_split=0.0, random_state=0)
+
+
+def test_grid_search_over_head_parameters_runs_the_backbone_once_per_image(shapes28):
     X, y = shapes28
     clear_feature_cache()
     grid = GridSearchCV(
-        # No validation split: the folds hold too few images per class for one.
-        TransferClassifier("mobilenetv2", weights=None, input_size=32, epochs=1,
-                           validation_split=0.0, random_state=0),
+        _small_random_transfer(),
         {"head_units": [(), (8,)], "dropout": [0.0, 0.2]},
         cv=2,
     ).fit(X, y)
     info = feature_cache_info()
-    # cv=2 splits the images into two halves, each the training set of one split
-    # and the test set of the other; with the refit on everything that makes 3
-    # distinct arrays, so 3 forward passes for the 17 transforms (4 candidates x
-    # 2 splits x (fit + score) + 1 refit).
-    assert info["misses"] == 3
-    assert info["hits"] == 14
+    # cv=2 splits the images into two halves: the first split's fit runs the
+    # backbone on one half and its score on the other; the other 15 transforms
+    # (4 candidates x 2 splits x (fit + score) + 1 refit on all images) find
+    # every image in the cache.
+    assert (info["misses"], info["hits"]) == (2, 15)
+    assert info["computed"] == info["images"] == len(X)
     clone(grid.best_estimator_).fit(X, y)  # a refit of a clone: no new forward pass
-    assert feature_cache_info()["misses"] == 3
+    assert feature_cache_info()["computed"] == len(X)
 
 
-def test_cached_features_equal_fresh_ones_and_are_read_only(shapes28):
+def test_cross_validation_folds_share_the_features_of_their_images(shapes28):
+    # Each image is in the training set of all folds but one: without a
+    # per-image cache, 5 folds would run the backbone on 5 times the images.
+    X, y = shapes28
+    clear_feature_cache()
+    scores = cross_val_score(_small_random_transfer(), X, y, cv=5)
+    assert len(scores) == 5
+    assert feature_cache_info()["computed"] == len(X)
+
+
+def test_cached_features_equal_fresh_ones_in_a_new_array(shapes28):
     X, _ = shapes28
+    fresh = BackboneFeatures("mobilenetv2", weights=None, input_size=32, cache=False)
+    fresh = fresh.fit(X).transform(X)
     clear_feature_cache()
     fitted = BackboneFeatures("mobilenetv2", weights=None, input_size=32).fit(X)
     first = fitted.transform(X)
     again = pickle.loads(pickle.dumps(fitted)).transform(X)
-    assert again is first and not first.flags.writeable
-    fresh = BackboneFeatures("mobilenetv2", weights=None, input_size=32, cache=False)
-    fresh = fresh.fit(X).transform(X)
+    assert feature_cache_info()["computed"] == len(X)
     np.testing.assert_array_equal(fresh, first)
-    changed = X.copy()
+    np.testing.assert_array_equal(again, first)
+    # A new, writable array each time: writing into it leaves the cache intact.
+    assert again is not first and again.flags.writeable
+    again[:] = 0
+    np.testing.assert_array_equal(fitted.transform(X), first)
+    # Another image is another key; a repeated image is computed once.
+    changed = X[:3].copy()
     changed[0, 0, 0] += 1
-    assert fitted.transform(changed) is not first  # other images, other key
+    twice = np.concatenate([changed, changed[:1]])
+    out = fitted.transform(twice)
+    assert feature_cache_info()["computed"] == len(X) + 1
+    np.testing.assert_array_equal(out[1:3], first[1:3])
+    np.testing.assert_array_equal(out[3], out[0])
+    assert not np.array_equal(out[0], first[0])
+
+
+def test_the_cache_keeps_the_most_recent_images_within_its_bound(shapes28, monkeypatch):
+    X, _ = shapes28
+    fresh = BackboneFeatures("mobilenetv2", weights=None, input_size=32, cache=False)
+    fresh = fresh.fit(X).transform(X[:8])
+    clear_feature_cache()
+    fitted = BackboneFeatures("mobilenetv2", weights=None, input_size=32).fit(X)
+    width = fitted.n_features_out_ * 4  # bytes of one float32 vector
+    monkeypatch.setattr(_feature_cache, "FEATURE_CACHE_MAX_BYTES", 5 * width)
+    out = fitted.transform(X[:8])  # more images than the cache holds
+    np.testing.assert_array_equal(out, fresh)
+    info = feature_cache_info()
+    assert (info["images"], info["bytes"]) == (5, 5 * width)
+    fitted.transform(X[3:8])  # the 5 kept are the last 5
+    assert feature_cache_info()["computed"] == 8
 
 
 def test_features_of_an_image_do_not_depend_on_how_it_was_batched(shapes28):
