@@ -121,20 +121,24 @@ def features(config, X, *, batch_size, cache=True):
     for i, key in enumerate(keys):
         if key not in _FEATURES and key not in new:
             new[key] = i
-    computed = None
-    if new:
-        _STATS["misses"] += 1
-        _STATS["computed"] += len(new)
-        computed = _predict(extractor(config), X[list(new.values())], batch_size)
-        computed = dict(zip(new, computed))
-    else:
+    if not new:
         _STATS["hits"] += 1
+        for key in keys:  # most recently used last
+            _FEATURES.move_to_end(key)
+        return np.stack([_FEATURES[key] for key in keys])
+    _STATS["misses"] += 1
+    _STATS["computed"] += len(new)
+    if len(new) == len(keys):  # all new and distinct: the backbone's output as it is
+        result = _predict(extractor(config), X, batch_size)
+        _store(keys, result)
+        return result
+    computed = _predict(extractor(config), X[list(new.values())], batch_size)
+    computed = dict(zip(new, computed))
     result = np.stack([computed[key] if key in new else _FEATURES[key] for key in keys])
-    for key in keys:  # most recently used last, the new ones stored
+    for key in keys:
         if key in _FEATURES:
             _FEATURES.move_to_end(key)
-    if computed:
-        _store(computed)
+    _store(list(computed), list(computed.values()))
     return result
 
 
@@ -147,10 +151,17 @@ def _image_digests(X):
     ]
 
 
-def _store(computed):
-    """Keep the new feature vectors, dropping the oldest beyond the byte bound."""
-    for key, vector in computed.items():
-        vector = vector.copy()  # not a view that would keep its whole batch alive
+def _store(keys, vectors):
+    """Keep new feature vectors, dropping the oldest beyond the byte bound.
+
+    Only the last vectors that fit in :data:`FEATURE_CACHE_MAX_BYTES` are kept;
+    each is copied, so that it keeps neither its batch nor the caller's array
+    alive, and made read-only. The bound counts the vectors' bytes, not the
+    few hundred bytes of bookkeeping per image.
+    """
+    start = max(len(keys) - FEATURE_CACHE_MAX_BYTES // vectors[0].nbytes, 0)
+    for key, vector in zip(keys[start:], vectors[start:]):
+        vector = vector.copy()
         vector.setflags(write=False)
         _FEATURES[key] = vector
         _STATS["bytes"] += vector.nbytes

@@ -309,6 +309,25 @@ def test_the_cache_keeps_the_most_recent_images_within_its_bound(shapes28, monke
     assert (info["images"], info["bytes"]) == (5, 5 * width)
     fitted.transform(X[3:8])  # the 5 kept are the last 5
     assert feature_cache_info()["computed"] == 8
+    # A hit makes its images the most recent: X[3] outlives X[4] now.
+    fitted.transform(X[3:4])
+    fitted.transform(X[8:9])  # one new image: the least recent one goes
+    fitted.transform(X[3:4])
+    assert feature_cache_info()["computed"] == 9
+    fitted.transform(X[4:5])
+    assert feature_cache_info()["computed"] == 10
+
+
+def test_an_array_larger_than_the_cache_keeps_its_last_images(shapes28, monkeypatch):
+    X, _ = shapes28
+    clear_feature_cache()
+    fitted = BackboneFeatures("mobilenetv2", weights=None, input_size=32).fit(X)
+    width = fitted.n_features_out_ * 4
+    monkeypatch.setattr(_feature_cache, "FEATURE_CACHE_MAX_BYTES", 3 * width + 1)
+    fitted.transform(X[:8])
+    assert (feature_cache_info()["images"], feature_cache_info()["bytes"]) == (3, 3 * width)
+    fitted.transform(X[5:8])
+    assert feature_cache_info()["computed"] == 8
 
 
 def test_features_of_an_image_do_not_depend_on_how_it_was_batched(shapes28):

@@ -13,7 +13,7 @@ their test accuracy and training time in a bar chart:
   EfficientNet-Lite0 backbone with its ImageNet weights.
 
 This runs on the 1,000-image sample (700 images to train, 300 to test) with few
-epochs, within a run time budget of 40 seconds on 2 CPU cores. Such a small
+epochs, within a run time budget of 50 seconds on 2 CPU cores. Such a small
 comparison says little about the models' full-data accuracy: the README's
 results table gives the accuracies measured on the 60,000 training images, and
 ``skfashion compare`` reproduces them.
