@@ -80,7 +80,7 @@ def test_small_fits_workloads_are_valid_estimator_settings(monkeypatch):
 
     monkeypatch.syspath_prepend(str(BENCHMARKS))  # as when run as a script: it imports memory
     workloads = _load("small_fits").WORKLOADS
-    assert set(workloads) == {"lenet5", "cnn"}
+    assert set(workloads) == {"lenet5", "cnn", "transfer"}
     for cls_name, params, cv in workloads.values():
         getattr(skfashion, cls_name)(**params, random_state=0)._validate_params()
         assert cv >= 2
