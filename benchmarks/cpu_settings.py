@@ -44,9 +44,8 @@ SETTINGS = {
     "steps_per_execution=1": ({"compile__steps_per_execution": 1}, {}),
     # The shipped "auto" leaves a short fit unaugmented; this row measures the layer's cost.
     "augment=True": ({"augment": True}, {}),
-    # Keras compiles with XLA only when every layer supports it (the CNN's
-    # RandomTranslation and RandomFlip do not) and op determinism is off; the
-    # "XLA used" column says what Keras did.
+    # Keras compiles with XLA only when every layer supports it and op
+    # determinism is off; the "XLA used" column says what Keras did.
     "XLA (compile__jit_compile=True)": ({"compile__jit_compile": True}, {}),
     "oneDNN off": ({}, {"TF_ENABLE_ONEDNN_OPTS": "0"}),
     "1 inter-op thread": ({}, {"TF_NUM_INTEROP_THREADS": "1"}),

@@ -20,8 +20,8 @@ to ERROR and the op-determinism default is fixed, whichever module comes first.
 The other CPU settings were measured with ``benchmarks/cpu_settings.py`` and
 left where that put them (figures in docs/performance.rst): TensorFlow's
 default thread pools (as many intra-op threads as cores), no XLA (Keras'
-default on CPU; it was slower, and Keras cannot compile the CNN's augmentation
-layers nor a seeded fit with it), and
+default on CPU; it was slower, and Keras cannot compile a seeded fit with
+it), and
 ``STEPS_PER_EXECUTION`` steps per graph call, set in :mod:`skfashion._recipe`.
 
 :func:`fix_op_determinism_default` repairs a scikeras bug that a seeded fit

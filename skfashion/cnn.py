@@ -23,7 +23,7 @@ AUGMENT_MIN_EPOCHS_LENET = 25
 
 @fill_doc
 class CNNClassifier(BaseImageClassifier):
-    """VGG-style convolutional network as a scikit-learn classifier.
+    """Convolutional network (residual by default) as a scikit-learn classifier.
 
     By default a small residual network: a strided 3x3 convolution halves the
     28x28 image, then one block per entry of ``filters`` adds two 3x3

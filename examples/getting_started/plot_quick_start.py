@@ -34,9 +34,9 @@ X_train, X_test, y_train, y_test = train_test_split(
 # Fit and score
 # -------------
 # The estimator follows scikit-learn's API: ``fit``, ``predict``,
-# ``predict_proba`` and ``score``. ``epochs=15`` keeps the example short; the
-# default (150, with early stopping) is for the full training set.
-clf = LeNet5Classifier(epochs=15, random_state=0)
+# ``predict_proba`` and ``score``. The default budget is 15 epochs, with a
+# learning-rate schedule over them and no validation split: every image trains.
+clf = LeNet5Classifier(random_state=0)
 clf.fit(X_train, y_train)
 print(f"test accuracy: {clf.score(X_test, y_test):.3f}")
 print("probabilities of the first test image:", clf.predict_proba(X_test[:1]).round(2))
@@ -44,8 +44,9 @@ print("probabilities of the first test image:", clf.predict_proba(X_test[:1]).ro
 # %%
 # Learning curves
 # ---------------
-# ``history_`` keeps Keras' per-epoch metrics, on the training images and on the
-# stratified 10 % held out for early stopping (``validation_split=0.1``).
+# ``history_`` keeps Keras' per-epoch metrics on the training images; with
+# ``validation_split=0.1`` it would also hold them on a stratified 10 % held
+# out, and training would stop early when those stop improving.
 from skfashion.plotting import plot_learning_curves
 
 fig = plot_learning_curves(clf, title="LeNet-5 on 700 sample images")

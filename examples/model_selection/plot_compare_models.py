@@ -6,8 +6,9 @@ Comparing CNN, LeNet-5 and transfer
 Train the three kinds of skfashion classifiers on the same images and compare
 their test accuracy and training time in a bar chart:
 
-* :class:`~skfashion.CNNClassifier`, a VGG-style network trained from scratch
-  (here a small one: two blocks of one convolution each, 16 and 32 filters);
+* :class:`~skfashion.CNNClassifier`, a residual network trained from
+  scratch (here a small one: two blocks of one convolution each, 16 and 32
+  filters);
 * :class:`~skfashion.LeNet5Classifier`, the 1998 LeNet-5;
 * :class:`~skfashion.TransferClassifier`, a dense head on the frozen
   EfficientNet-Lite0 backbone with its ImageNet weights.
