@@ -85,7 +85,7 @@ from skfashion._recipe import (
 )
 from skfashion._routing import RoutedParametersMixin
 from skfashion._tta import average_over_views, tta_mode
-from skfashion._validation import training_weights
+from skfashion._validation import check_classes, check_fit_arguments, training_weights
 
 check_scikeras()
 
@@ -219,10 +219,15 @@ class BaseImageClassifier(RoutedParametersMixin, KerasClassifier):
             The fitted estimator.
         """
         sample_weight = self._check_fit(y, sample_weight, kwargs)
+        if self.warm_start and self.initialized_:
+            # The network goes on training: its outputs are fixed.
+            check_classes(y, None, fitted_classes=self.classes_)
+        else:
+            self.classes_ = None
         # KerasClassifier.fit is skipped: all it adds is the product of
         # sample_weight and class_weight, which _training_weights has made
         # (scikeras multiplies in place: a caller's array is changed, a list fails).
-        self.classes_ = None
+        self._fit_epochs = kwargs.get("epochs", self.epochs)
         BaseWrapper.fit(self, X, y, sample_weight=sample_weight, **kwargs)
         return self
 
@@ -252,7 +257,8 @@ class BaseImageClassifier(RoutedParametersMixin, KerasClassifier):
         """
         # KerasClassifier.partial_fit is skipped: it checks no parameters and
         # multiplies a caller's sample_weight by the class weights in place.
-        classes = classes if classes is not None else getattr(self, "classes_", None)
+        fitted_classes = self.classes_ if self.initialized_ else None
+        classes = check_classes(y, classes, fitted_classes=fitted_classes)
         if isinstance(self.class_weight, str) and self.class_weight == "balanced":
             raise ValueError(
                 "class_weight='balanced' is not supported by partial_fit: each "
@@ -262,6 +268,7 @@ class BaseImageClassifier(RoutedParametersMixin, KerasClassifier):
             )
         sample_weight = self._check_fit(y, sample_weight, kwargs, classes=classes)
         self.classes_ = classes
+        self._fit_epochs = self.epochs
         BaseWrapper.partial_fit(self, X, y, sample_weight=sample_weight, **kwargs)
         return self
 
@@ -269,6 +276,7 @@ class BaseImageClassifier(RoutedParametersMixin, KerasClassifier):
         """The checks of ``fit`` and ``partial_fit``; returns the training weights."""
         validate_params(self)
         self._check_routed_params(fit_kwargs)
+        check_fit_arguments(fit_kwargs)
         return self._training_weights(y, sample_weight, classes=classes)
 
     def _training_weights(self, y, sample_weight, classes=None):
@@ -384,7 +392,9 @@ class BaseImageClassifier(RoutedParametersMixin, KerasClassifier):
 
     def _augment(self):
         """Whether the network gets its shift-and-flip layer: ``augment`` at this budget."""
-        return resolve_augment(self.augment, self.epochs, self._augment_min_epochs)
+        # The budget of this fit: the epochs given to fit, else the parameter.
+        epochs = getattr(self, "_fit_epochs", self.epochs)
+        return resolve_augment(self.augment, epochs, self._augment_min_epochs)
 
     def _keras_build_fn(self):
         if hasattr(self, "precision"):
@@ -500,7 +510,11 @@ class BaseImageClassifier(RoutedParametersMixin, KerasClassifier):
         check_is_fitted(self, "model_")
         X, _ = self._validate_data(X, reset=False)
         args = {"verbose": self.verbose, **self._routed("predict"), **kwargs}
-        batch_size = args.pop("batch_size", None) or getattr(self, "batch_size_", 256)
+        batch_size = args.pop("batch_size", None)
+        if batch_size is None:
+            batch_size = getattr(self, "batch_size_", 256)
+        else:
+            check_fit_arguments({"batch_size": batch_size}, method="predict")
         args["callbacks"] = self._predict_callbacks
 
         def predict(images):

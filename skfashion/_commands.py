@@ -37,6 +37,7 @@ from skfashion._grids import (
     WRITE_UP,
     WRITE_UP_NOTE,
 )
+from skfashion._validation import check_validation_split
 from skfashion.cnn import CNNClassifier, LeNet5Classifier
 from skfashion.datasets import load_fashion_mnist
 from skfashion.transfer import BackboneFeatures, TransferClassifier
@@ -115,6 +116,7 @@ def run(args):
     # report as it was, never mixed with this one's files.
     with _report.staged_folder(args.out) as out:
         data = load_data(args, log)
+        check_training_sizes(args, data)
         if "transfer" in (args.models if args.command == "compare" else [args.model]):
             # Build the backbone now (it stays cached), so that missing ImageNet
             # weights stop the run before anything else has trained.
@@ -192,6 +194,29 @@ def make_model(name, args, progress=True):
     if progress and not args.quiet:
         est.set_params(callbacks=[EpochProgress(name)])
     return est
+
+
+def check_training_sizes(args, data):
+    """Refuse, before any model trains, training sets too small for a model.
+
+    Each model's validation split needs an image of every class in both parts
+    (:func:`skfashion._validation.check_validation_split`); ``cv`` and ``tune``
+    train on folds, checked as the first fold of their split.
+    """
+    for name in args.models if args.command == "compare" else [args.model]:
+        est = make_model(name, args, progress=False)
+        _, y = training_images(name, args, data)
+        try:
+            if args.command != "compare":
+                cv = StratifiedKFold(args.folds, shuffle=True, random_state=args.seed)
+                train, _ = next(cv.split(np.zeros((len(y), 1)), y))
+                y = y[train]
+            check_validation_split(est.validation_split, y)
+        except ValueError as exc:
+            raise CommandError(
+                f"{name} cannot train on these {len(y):,} images: {exc} Train on "
+                "more images (--train-size) or fewer folds (--folds)."
+            ) from None
 
 
 def training_images(name, args, data):

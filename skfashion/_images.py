@@ -224,9 +224,10 @@ def fit_pixel_range(X, pixel_range, estimator):
         if low < 0 or high > 255:
             warnings.warn(
                 f"X has values in {_format_range(low, high)}, outside the pixel range "
-                f"[0, 255] that {name} reads them in (pixel_range='auto' found "
-                "values above 1): the model divides them by 255. Pass raw pixels "
-                "in [0, 255], or images scaled to [0, 1].",
+                f"[0, 255] that {name} reads them in (pixel_range='auto' reads "
+                "images with values outside [0, 1] as raw pixels): the model "
+                "divides them by 255. Pass raw pixels in [0, 255], or images "
+                "scaled to [0, 1].",
                 UserWarning,
                 stacklevel=4,
             )
@@ -236,6 +237,15 @@ def fit_pixel_range(X, pixel_range, estimator):
             f"X has values in {_format_range(low, high)}, outside the stated "
             f"pixel_range={stated}. Pass images in {list(stated)}, or "
             "pixel_range='auto' to read the range from the training images."
+        )
+    if stated == (0, 255) and X.dtype.kind == "f" and 0 < high <= 1:
+        warnings.warn(
+            f"X has float values in {_format_range(low, high)}, but pixel_range="
+            f"(0, 255) was stated: if these are images scaled to [0, 1], {name} "
+            "trains on nearly black images. Pass raw pixels (X * 255), or "
+            "pixel_range='auto' or (0, 1).",
+            UserWarning,
+            stacklevel=4,
         )
     return stated
 
@@ -264,7 +274,7 @@ def check_pixel_range(X, pixel_range_, estimator):
         message = (
             f"X has float values in {_format_range(low, high)}, but {name} was "
             "fitted on raw pixels in [0, 255] (pixel_range_=(0, 255)): if these "
-            "are images scaled to [0, 1], predictions on them are meaningless. "
+            f"are images scaled to [0, 1], {name}'s output on them is meaningless. "
             "Pass raw pixels (X * 255), or fit on [0, 1] images."
         )
     elif low < 0 or high > 255:

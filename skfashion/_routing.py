@@ -28,10 +28,13 @@ _FIXED_FIT_ARGS = {
     "validation_batch_size": "the batch_size parameter (it batches both parts)",
 }
 
-#: ``fit__name`` parameters that the estimator's own value would override.
+#: ``fit__name`` parameters that the estimator's own value would override, or
+#: (``epochs``) that would train past the checks and the budget-dependent
+#: defaults made from the estimator's own value.
 _OVERRIDDEN_ROUTED_FIT_ARGS = {
     "batch_size": "the batch_size parameter",
     "initial_epoch": "warm_start=True or partial_fit to train on",
+    "epochs": "the epochs parameter (or fit's epochs argument)",
 }
 
 

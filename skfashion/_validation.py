@@ -300,3 +300,111 @@ def check_validation_split(validation_split, y):
             "or validation_split=0 (no validation, no early stopping)."
         )
     return validation_split
+
+
+def check_classes(y, classes, *, fitted_classes=None):
+    """The classes of a ``partial_fit`` or warm-start fit, checked against ``y``.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Class labels of this call.
+    classes : array-like or None
+        The ``classes`` argument of ``partial_fit``; None when not given.
+    fitted_classes : ndarray or None, default=None
+        ``classes_`` of the model being trained further; None for a new one.
+
+    Returns
+    -------
+    classes : ndarray or None
+        The sorted classes (``fitted_classes`` when given), or None when
+        neither is known (the classes of ``y`` are then taken).
+
+    Raises
+    ------
+    ValueError
+        If ``classes`` differs from ``fitted_classes`` (the network's outputs
+        are fixed once built), or if ``y`` has labels outside the classes.
+
+    Examples
+    --------
+    >>> from skfashion._validation import check_classes
+    >>> check_classes([1, 0], [2, 0, 1]).tolist()
+    [0, 1, 2]
+    >>> check_classes([3], None, fitted_classes=np.array([0, 1]))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: y has labels that are not classes of the model: [3]; ...
+    """
+    if classes is not None:
+        classes = np.unique(column_or_1d(check_array(classes, ensure_2d=False, dtype=None,
+                                                     input_name="classes")))
+        if fitted_classes is not None and not np.array_equal(classes, fitted_classes):
+            raise ValueError(
+                f"classes={short_repr(classes.tolist(), 200)} differs from the classes "
+                f"of the fitted model, {short_repr(np.asarray(fitted_classes).tolist(), 200)}: "
+                "the network's outputs are fixed when it is built. Pass the same "
+                "classes (or none) to go on training, or call fit to start anew."
+            )
+    if fitted_classes is not None:
+        classes = np.asarray(fitted_classes)
+    if classes is None:
+        return None
+    labels = np.unique(column_or_1d(check_array(y, ensure_2d=False, dtype=None, input_name="y")))
+    unknown = labels[~np.isin(labels, classes)]
+    if unknown.size:
+        raise ValueError(
+            f"y has labels that are not classes of the model: "
+            f"{short_repr(unknown.tolist(), 200)}; the classes are "
+            f"{short_repr(classes.tolist(), 200)}. The outputs are fixed when the "
+            "network is built: give every label to partial_fit's first call "
+            "(classes=...), or fit anew (warm_start=False)."
+        )
+    return classes
+
+
+def check_fit_arguments(kwargs, method="fit"):
+    """Check ``epochs``, ``initial_epoch`` and ``batch_size`` passed to ``fit``.
+
+    The constructor's values are checked by the parameter constraints; these
+    come as keyword arguments of ``fit`` and would otherwise reach Keras as
+    they are (``epochs=0`` trains nothing, ``batch_size=2.5`` is truncated).
+
+    Parameters
+    ----------
+    kwargs : dict
+        Keyword arguments of ``fit`` or ``partial_fit``.
+    method : str, default="fit"
+        The method named in the message (``"predict"`` for its batch size).
+
+    Raises
+    ------
+    ValueError
+        Naming the argument, the value received and what is accepted.
+
+    Examples
+    --------
+    >>> from skfashion._validation import check_fit_arguments
+    >>> check_fit_arguments({"epochs": 3, "batch_size": "auto"})
+    >>> check_fit_arguments({"epochs": 0})
+    Traceback (most recent call last):
+    ...
+    ValueError: fit's epochs must be an int >= 1; received 0.
+    """
+    def is_int(value):
+        return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+    for name, low in (("epochs", 1), ("initial_epoch", 0)):
+        if name in kwargs and not (is_int(kwargs[name]) and kwargs[name] >= low):
+            raise ValueError(
+                f"{method}'s {name} must be an int >= {low}; received "
+                f"{short_repr(kwargs[name])}."
+            )
+    if "batch_size" in kwargs:
+        value = kwargs["batch_size"]
+        auto = method != "predict"
+        if not (auto and value == "auto" if isinstance(value, str) else is_int(value) and value >= 1):
+            accepted = "an int >= 1 or 'auto'" if auto else "an int >= 1"
+            raise ValueError(
+                f"{method}'s batch_size must be {accepted}; received {short_repr(value)}."
+            )

@@ -51,6 +51,38 @@ def _positive_int(text):
     return value
 
 
+def _seed(text):
+    # scikit-learn's random_state takes an int in [0, 2**32 - 1].
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(
+            f"expected an integer from 0 to 2**32 - 1, got {text!r}"
+        )
+    return value
+
+
+def _n_jobs(text):
+    # joblib's n_jobs: 1, 2, ... workers, or -1 for all cores (-2: all but one).
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value == 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a nonzero integer (-1 for all cores), got {text!r}"
+        )
+    return value
+
+
+def _folder(text):
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a folder, got an empty path")
+    return text
+
+
 def _model_list(text):
     names = [name.strip() for name in text.split(",") if name.strip()]
     unknown = [name for name in names if name not in MODEL_NAMES]
@@ -85,12 +117,12 @@ def build_parser():
                       "(smoke tests; labelled SUBSET)")
     size.add_argument("--train-size", type=_positive_int, metavar="N",
                       help="stratified subset of N training images")
-    data.add_argument("--data-home", metavar="DIR",
+    data.add_argument("--data-home", type=_folder, metavar="DIR",
                       help="folder searched first for the Fashion-MNIST files")
     run = common.add_argument_group("run")
     run.add_argument("--epochs", type=_positive_int, metavar="N",
                      help="training epochs (default: each model's own budget)")
-    run.add_argument("--seed", type=int, default=0, help="random_state (default: 0)")
+    run.add_argument("--seed", type=_seed, default=0, help="random_state (default: 0)")
     run.add_argument("--backbone", choices=sorted(BACKBONES), default="efficientnet_lite0",
                      help="backbone of the transfer model (default: efficientnet_lite0, "
                      "whose ImageNet weights ship offline)")
@@ -120,8 +152,8 @@ def build_parser():
                          help="model (default: lenet5)")
         sub.add_argument("--folds", type=_positive_int, default=10 if name == "cv" else 3,
                          metavar="K", help=f"folds (default: {10 if name == 'cv' else 3})")
-        sub.add_argument("--n-jobs", type=int, default=1, metavar="N",
-                         help="parallel fits (joblib; default: 1)")
+        sub.add_argument("--n-jobs", type=_n_jobs, default=1, metavar="N",
+                         help="parallel fits (joblib; -1 for all cores; default: 1)")
         if name == "cv":
             sub.add_argument("--no-plots", action="store_true",
                              help="write no PNG (Matplotlib not needed)")
@@ -140,7 +172,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.input_size < 32:
         parser.error(f"argument --input-size: must be at least 32, got {args.input_size}")
-    if args.sample and args.data_home:
+    if args.sample and args.data_home is not None:
         parser.error("argument --data-home: not allowed with argument --sample (the "
                      "sample ships inside the package)")
     if getattr(args, "folds", 2) < 2:

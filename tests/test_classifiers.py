@@ -127,6 +127,7 @@ def test_bad_parameters_are_named(shapes, params, match):
     [
         ({"fit__batch_size": 7}, {}, "fit__batch_size.*the batch_size parameter"),
         ({"fit__initial_epoch": 2}, {}, "fit__initial_epoch.*warm_start=True"),
+        ({"fit__epochs": 2}, {}, "fit__epochs.*the epochs parameter"),
         ({"fit__validation_split": 0.2}, {}, "fit__validation_split.*validation_split parameter"),
         ({"fit__class_weight": {0: 2.0}}, {}, "fit__class_weight.*class_weight parameter"),
         ({}, {"validation_data": ("X", "y")}, "validation_data.*validation_split parameter"),
@@ -149,6 +150,40 @@ def test_fit_arguments_skfashion_makes_are_refused(shapes, params, fit_kwargs, m
 def test_fit_batch_size_keyword_is_honoured(shapes):
     X, y = shapes
     assert FACTORIES["lenet5"](epochs=1).fit(X, y, batch_size=7).batch_size_ == 7
+
+
+@pytest.mark.parametrize(
+    "fit_kwargs, match",
+    [
+        ({"epochs": 0}, r"fit's epochs must be an int >= 1; received 0"),
+        ({"epochs": 2.5}, r"fit's epochs must be an int >= 1; received 2.5"),
+        ({"initial_epoch": -1}, r"fit's initial_epoch must be an int >= 0; received -1"),
+        ({"batch_size": 0}, r"fit's batch_size must be an int >= 1 or 'auto'; received 0"),
+        ({"batch_size": 2.5}, r"fit's batch_size .* received 2.5"),
+        ({"batch_size": "big"}, r"fit's batch_size .* received 'big'"),
+    ],
+)
+def test_fit_keywords_are_checked(shapes, fit_kwargs, match):
+    # Keras would train nothing (epochs=0), truncate (2.5) or divide by zero.
+    X, y = shapes
+    est = FACTORIES["lenet5"](epochs=1)
+    with pytest.raises(ValueError, match=match):
+        est.fit(X, y, **fit_kwargs)
+    assert not hasattr(est, "model_")
+
+
+def test_predict_batch_size_is_checked(fitted, shapes):
+    X, _ = shapes
+    with pytest.raises(ValueError, match=r"predict's batch_size must be an int >= 1; received 0"):
+        fitted.predict(X, batch_size=0)
+
+
+def test_augment_auto_follows_the_epochs_given_to_fit(shapes):
+    # The budget fit trains for decides, not the parameter that it overrides.
+    X, y = shapes
+    est = CNNClassifier(filters=(4,), epochs=20, random_state=0)
+    assert est.fit(X, y, epochs=1).augment_ is False
+    assert len(est.history_["loss"]) == 1
 
 
 @pytest.mark.parametrize("name", ["colour", "loss__from_logits", "model__units", "fit_shuffle"])

@@ -117,6 +117,11 @@ def test_bad_argument_exits_non_zero_in_a_subprocess(tmp_path):
         (["compare", "--quick", "--sample"], "not allowed with argument --quick"),
         (["compare", "--backbone", "vgg61"], "invalid choice: 'vgg61'"),
         (["compare", "--sample", "--data-home", "."], "--data-home: not allowed with"),
+        (["compare", "--data-home", ""], "--data-home: expected a folder, got an empty path"),
+        (["compare", "--seed", "-1"], "--seed: expected an integer from 0 to 2**32 - 1, got '-1'"),
+        (["compare", "--seed", "4294967296"], "--seed: expected an integer from 0 to 2**32"),
+        (["cv", "--n-jobs", "0"], "--n-jobs: expected a nonzero integer (-1 for all cores)"),
+        (["tune", "--n-jobs", "two"], "--n-jobs: expected a nonzero integer"),
         (["cv", "--folds", "1"], "--folds: must be at least 2, got 1"),
         (["cv", "--model", "resnet"], "invalid choice: 'resnet'"),
         (["tune", "--no-plots"], "unrecognized arguments: --no-plots"),
@@ -144,6 +149,22 @@ def test_run_failure_exits_1_with_the_reason(tmp_path, capsys):
     assert status == 1
     err = capsys.readouterr().err
     assert "skfashion compare: error: --train-size 70,000 is larger than the 60,000" in err
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["compare", "--models", "lenet5,transfer", "--train-size", "50"],
+     "transfer cannot train on these 50 images: validation_split=0.1 holds out 5"),
+    (["cv", "--model", "transfer", "--train-size", "100"],
+     "transfer cannot train on these 90 images: validation_split=0.1 holds out 9"),
+])
+def test_too_few_images_for_a_model_stop_the_run_before_training(tmp_path, capsys, argv,
+                                                                  message):
+    status = main([*argv, "--no-plots", "--out", str(tmp_path / "r")])
+    assert status == 1
+    err = capsys.readouterr().err
+    assert message in err and "--train-size" in err.split(message)[1]
+    assert "] training" not in err and "Building" not in err  # stopped before anything
     assert not (tmp_path / "r").exists()
 
 

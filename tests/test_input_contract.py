@@ -84,8 +84,15 @@ def test_stated_pixel_range_refuses_other_images(shapes):
         LeNet5Classifier(pixel_range=(0, 1), **TINY).fit(X, y)
     with pytest.raises(ValueError, match=r"outside the stated pixel_range=\(0, 255\)"):
         LeNet5Classifier(pixel_range=(0, 255), **TINY).fit(X - 10.0, y)
-    est = LeNet5Classifier(pixel_range=[0, 255], **TINY).fit(X / 255.0, y)
+    with pytest.warns(UserWarning, match=r"pixel_range=\(0, 255\) was stated.*X \* 255"):
+        est = LeNet5Classifier(pixel_range=[0, 255], **TINY).fit(X / 255.0, y)
     assert est.pixel_range_ == (0, 255)  # stated: not guessed
+
+
+def test_auto_pixel_range_warning_names_what_it_found(shapes):
+    X, y = shapes
+    with pytest.warns(UserWarning, match=r"values outside \[0, 1\] as raw pixels"):
+        LeNet5Classifier(**TINY).fit(X / 255.0 - 0.5, y)
 
 
 @pytest.mark.parametrize("pixel_range", [(0, 2), (0,), ("a", "b"), (-1, 1), "raw"])
@@ -261,6 +268,46 @@ def test_partial_fit_checks_class_weight_against_every_class(shapes):
     np.testing.assert_array_equal(est.predict_proba(X), by_sample.predict_proba(X))
     with pytest.raises(ValueError, match=r"not classes of y: \[7\]"):
         LeNet5Classifier(class_weight={7: 2.0}, **TINY).partial_fit(X, y, classes=[0, 1, 2])
+
+
+def test_partial_fit_classes_are_sorted_and_fixed_once_built(shapes):
+    X, y = shapes
+    est = LeNet5Classifier(**TINY).partial_fit(X, y, classes=[2, 0, 1])
+    assert isinstance(est.classes_, np.ndarray) and est.classes_.tolist() == [0, 1, 2]
+    est.partial_fit(X, y, classes=[1, 2, 0])  # the same classes: trains on
+    assert est.classes_.tolist() == [0, 1, 2]
+    proba = est.predict_proba(X)
+    np.testing.assert_array_equal(est.classes_[proba.argmax(axis=1)], est.predict(X))
+    for classes in ([0, 1, 2, 3], [0, 1]):
+        with pytest.raises(ValueError, match=r"differs from the classes of the fitted model"):
+            est.partial_fit(X, y, classes=classes)
+    with pytest.raises(ValueError, match=r"y has labels that are not classes of the model: \[3\]"):
+        est.partial_fit(X, np.where(y == 2, 3, y))
+    assert est.classes_.tolist() == [0, 1, 2]
+    with pytest.raises(ValueError, match=r"y has labels that are not classes of the model: \[2\]"):
+        LeNet5Classifier(**TINY).partial_fit(X, y, classes=[0, 1])
+
+
+def test_partial_fit_after_fit_keeps_the_fitted_classes(shapes):
+    X, y = shapes
+    est = LeNet5Classifier(**TINY).fit(X, y)
+    with pytest.raises(ValueError, match=r"differs from the classes of the fitted model"):
+        est.partial_fit(X, y, classes=[2, 1, 0, 5])
+    est.partial_fit(X[y != 2], y[y != 2])  # a batch without a class
+    assert est.classes_.tolist() == [0, 1, 2]
+    assert est.predict_proba(X).shape == (len(X), 3)
+
+
+def test_warm_start_fit_keeps_classes_and_refuses_new_labels(shapes):
+    X, y = shapes
+    est = LeNet5Classifier(warm_start=True, **TINY).fit(X, y)
+    est.fit(X, y)
+    assert est.classes_.tolist() == [0, 1, 2]
+    with pytest.raises(ValueError, match=r"not classes of the model: \[3\]"):
+        est.fit(X, np.where(y == 2, 3, y))
+    # Without warm_start a fit starts anew, with the classes of its y.
+    cold = LeNet5Classifier(**TINY).fit(X, y)
+    assert cold.fit(X, np.where(y == 2, 3, y)).classes_.tolist() == [0, 1, 3]
 
 
 def test_partial_fit_refuses_balanced_class_weight(shapes):

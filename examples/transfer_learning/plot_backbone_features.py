@@ -73,7 +73,7 @@ print(f"feature spread, raw pixels: {spread_raw:.2e}; [0, 1] pixels: {spread_sca
 # training images and scales [0, 1] images back to [0, 255] before the
 # backbone, at ``fit`` and after. Stating the wrong range,
 # ``pixel_range=(0, 255)`` for [0, 1] images, reproduces the mistake (and
-# warns at each transform): the scaler saves part of the accuracy here. With a
+# warns at ``fit`` and at each transform): the scaler saves part of the accuracy here. With a
 # Keras head instead of a standardised linear model, such inputs end in a
 # model that predicts one class for every image: the 10 % of the original
 # write-up's EfficientNet runs.
