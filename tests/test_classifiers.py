@@ -161,6 +161,9 @@ def test_fit_batch_size_keyword_is_honoured(shapes):
         ({"batch_size": 0}, r"fit's batch_size must be an int >= 1 or 'auto'; received 0"),
         ({"batch_size": 2.5}, r"fit's batch_size .* received 2.5"),
         ({"batch_size": "big"}, r"fit's batch_size .* received 'big'"),
+        ({"epochs": True}, r"fit's epochs must be an int >= 1; received True"),
+        ({"initial_epoch": False}, r"fit's initial_epoch must be an int >= 0; received False"),
+        ({"batch_size": True}, r"fit's batch_size .* received True"),
     ],
 )
 def test_fit_keywords_are_checked(shapes, fit_kwargs, match):
@@ -174,8 +177,18 @@ def test_fit_keywords_are_checked(shapes, fit_kwargs, match):
 
 def test_predict_batch_size_is_checked(fitted, shapes):
     X, _ = shapes
-    with pytest.raises(ValueError, match=r"predict's batch_size must be an int >= 1; received 0"):
-        fitted.predict(X, batch_size=0)
+    for bad in (0, "auto", 2.5):
+        with pytest.raises(ValueError, match=r"predict's batch_size must be an int >= 1; "):
+            fitted.predict(X, batch_size=bad)
+    np.testing.assert_array_equal(fitted.predict(X, batch_size=np.int64(7)), fitted.predict(X))
+
+
+def test_partial_fit_batch_size_is_checked_and_numpy_ints_are_ints(shapes):
+    X, y = shapes
+    with pytest.raises(ValueError, match=r"fit's batch_size must be an int >= 1 or 'auto'"):
+        FACTORIES["lenet5"](epochs=1).partial_fit(X, y, batch_size=0)
+    est = FACTORIES["lenet5"](epochs=1).fit(X, y, epochs=np.int64(2), batch_size=np.int64(8))
+    assert len(est.history_["loss"]) == 2 and est.batch_size_ == 8
 
 
 def test_augment_auto_follows_the_epochs_given_to_fit(shapes):
@@ -288,7 +301,10 @@ def test_augmentation_is_in_the_graph_and_inactive_at_prediction(name, layer_nam
     est = FACTORIES[name](augment=True).fit(X, y)
     names = {layer.name for layer in est.model_.layers}
     assert layer_names <= names
-    np.testing.assert_array_equal(est.predict_proba(X), est.predict_proba(X))
+    # The layer leaves images as they are outside training.
+    images = np.asarray(X, dtype="float32")[..., None]
+    out = est.model_.get_layer("random_shift_flip")(images, training=False)
+    np.testing.assert_array_equal(np.asarray(out), images)
 
 
 def test_validation_split_is_stratified_on_sorted_labels():
@@ -300,13 +316,24 @@ def test_validation_split_is_stratified_on_sorted_labels():
 
 
 def test_early_stopping_restores_best_weights(shapes):
+    import keras
+
     X, y = shapes
+    snapshots = []  # the weights after each epoch
+    record = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: snapshots.append(record.model.get_weights())
+    )
     est = FACTORIES["lenet5"](epochs=40, patience=1, learning_rate=0.05,
-                              lr_schedule="constant", validation_split=0.1).fit(X, y)
+                              lr_schedule="constant", validation_split=0.1,
+                              callbacks=[record]).fit(X, y)
     n_epochs = len(est.history_["loss"])
-    assert n_epochs < 40
+    assert n_epochs < 40 and len(snapshots) == n_epochs
     best = int(np.argmin(est.history_["val_loss"]))
     assert best == n_epochs - 2  # stopped one epoch after the best one
+    final = est.model_.get_weights()
+    for got, want in zip(final, snapshots[best], strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert any(not np.array_equal(got, last) for got, last in zip(final, snapshots[-1]))
 
 
 # ------------------------------------------------------------------------ bad input
@@ -383,6 +410,7 @@ def test_thirty_consecutive_fits_do_not_grow_memory(shapes):
     ],
     ids=["cnn", "lenet5"],
 )
+@pytest.mark.slow
 def test_real_sample_accuracy_far_above_chance(fashion_sample, factory):
     """Trains on 800 real Fashion-MNIST images; a one-class collapse scores 10 %."""
     X, y = fashion_sample

@@ -113,6 +113,7 @@ def test_values_outside_every_pixel_range_are_warned_about_at_fit(shapes):
         LeNet5Classifier(**TINY).fit(X / 127.5 - 1, y)
 
 
+@pytest.mark.slow
 def test_real_unit_images_score_as_raw_pixels(real_files):
     """The issue's case: [0, 1] images used to score 56 % against 75 % for raw."""
     X, y = load_fashion_mnist("train", download_if_missing=False, return_X_y=True)

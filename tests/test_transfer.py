@@ -316,6 +316,15 @@ def test_the_cache_keeps_the_most_recent_images_within_its_bound(shapes28, monke
     assert feature_cache_info()["computed"] == 9
     fitted.transform(X[4:5])
     assert feature_cache_info()["computed"] == 10
+    # A call with cached and new images refreshes the cached ones too: X[6]
+    # outlives X[7] when X[9] comes in.
+    mixed = fitted.transform(X[[6, 9]])
+    np.testing.assert_array_equal(mixed[0], fresh[6])
+    assert feature_cache_info()["computed"] == 11
+    fitted.transform(X[6:7])
+    assert feature_cache_info()["computed"] == 11
+    fitted.transform(X[7:8])
+    assert feature_cache_info()["computed"] == 12
 
 
 def test_an_array_larger_than_the_cache_keeps_its_last_images(shapes28, monkeypatch):
@@ -362,6 +371,7 @@ def sample_split(fashion_sample):
     return train_test_split(X, y, test_size=0.5, stratify=y, random_state=0)
 
 
+@pytest.mark.slow
 def test_efficientnet_lite0_real_weights_far_above_chance(sample_split):
     """Real ImageNet features on real Fashion-MNIST: a collapse would score 10 %.
 
