@@ -187,7 +187,6 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
 
-
     def get_feature_names_out(self, input_features=None):
         """Get output feature names: ``<backbone>0``, ``<backbone>1``, ...
 
