@@ -327,6 +327,29 @@ def test_the_cache_keeps_the_most_recent_images_within_its_bound(shapes28, monke
     assert feature_cache_info()["computed"] == 12
 
 
+def test_at_most_two_backbones_are_kept_the_least_recent_goes():
+    clear_feature_cache()
+    configs = [("mobilenetv2", None, (size, size), (28, 28, 1)) for size in (32, 40, 48)]
+    _, second, _ = (_feature_cache.extractor(c) for c in configs)
+    assert list(_feature_cache._EXTRACTORS) == configs[1:]
+    assert _feature_cache.extractor(configs[1]) is second  # kept: not rebuilt
+    _feature_cache.extractor(configs[0])  # rebuilt; configs[2] is now the least recent
+    assert list(_feature_cache._EXTRACTORS) == [configs[1], configs[0]]
+    clear_feature_cache()
+
+
+def test_a_rewritten_weights_file_is_another_cache_key(tmp_path):
+    # Features of the old weights must not be served for the new ones.
+    path = tmp_path / "w.weights.h5"
+    path.write_bytes(b"old")
+    key = _feature_cache.weights_key(path)
+    assert _feature_cache.weights_key(str(path)) == key  # a path as str or Path
+    path.write_bytes(b"new weights")
+    assert _feature_cache.weights_key(path) != key
+    assert _feature_cache.weights_key("imagenet") == "imagenet"
+    assert _feature_cache.weights_key(None) is None
+
+
 def test_an_array_larger_than_the_cache_keeps_its_last_images(shapes28, monkeypatch):
     X, _ = shapes28
     clear_feature_cache()
