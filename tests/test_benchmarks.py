@@ -18,6 +18,15 @@ def _load(name):
     return module
 
 
+@pytest.mark.parametrize("name", sorted(p.stem for p in BENCHMARKS.glob("*.py")))
+def test_every_benchmark_script_loads(name, monkeypatch):
+    # What each script imports from skfashion still exists; running them is
+    # minutes to hours, so only their entry point is checked. A script run as
+    # such finds its sibling scripts on sys.path.
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    assert callable(_load(name).main)
+
+
 @pytest.fixture(scope="module")
 def throughput():
     return _load("throughput")
