@@ -279,10 +279,10 @@ class BaseImageClassifier(RoutedParametersMixin, KerasClassifier):
         check_fit_arguments(fit_kwargs)
         return self._training_weights(y, sample_weight, classes=classes)
 
-    def _training_weights(self, y, sample_weight, classes=None):
+    def _training_weights(self, y, sample_weight, classes=None, warn=True):
         """The training weights (:func:`skfashion._validation.training_weights`)."""
         return training_weights(
-            y, sample_weight, self.class_weight, classes=classes, estimator=self
+            y, sample_weight, self.class_weight, classes=classes, estimator=self, warn=warn
         )
 
     # scikeras' own docstrings of the methods below describe options that

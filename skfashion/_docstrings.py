@@ -45,7 +45,8 @@ times the prediction cost).''',
 image_shape : tuple of int or None, default=None
     ``(height, width)`` or ``(height, width, channels)`` of flat 2-D input
     (one entry may be -1); ``None`` reads ``n`` features as a square
-    ``sqrt(n) x sqrt(n)`` gray image.
+    ``sqrt(n) x sqrt(n)`` gray image. 3-D and 4-D input that does not have
+    this shape is refused.
 pixel_range : "auto", (0, 255) or (0, 1), default="auto"
     Pixel range of the images, kept as ``pixel_range_`` (:ref:`pixel-range`).
 random_state : int, RandomState instance or None, default=None

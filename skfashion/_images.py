@@ -54,6 +54,39 @@ KEPT_DTYPES = (np.float32, np.uint8)
 PIXEL_RANGES = ((0, 255), (0, 1))
 
 
+def _check_image_shape(image_shape):
+    """``image_shape`` as a tuple of 2 or 3 ints, each positive or -1."""
+    shape = tuple(image_shape)
+    if len(shape) not in (2, 3) or not all(
+        isinstance(s, numbers.Integral) and not isinstance(s, bool) and (s > 0 or s == -1)
+        for s in shape
+    ):
+        raise ValueError(
+            "image_shape must be None or a tuple (height, width) or "
+            "(height, width, channels) of positive ints, at most one of them -1. "
+            f"Received image_shape={image_shape!r}."
+        )
+    return shape
+
+
+def _check_stated_shape(image_shape, X, input_name):
+    """Refuse images ``X`` (4-D) whose shape contradicts a stated ``image_shape``.
+
+    ``image_shape`` unflattens 2-D input; images that already have a shape are
+    used as they are, but a stated shape they do not have is a mistake (of the
+    shape or of the data) that would otherwise go unnoticed.
+    """
+    shape = _check_image_shape(image_shape)
+    if all(s in (-1, actual) for s, actual in zip(shape, X.shape[1:])):
+        return
+    raise ValueError(
+        f"image_shape={image_shape!r} does not match the images in {input_name}, of "
+        f"shape {X.shape[1:]} (height, width, channels). image_shape only reads "
+        "flat 2-D input as images: set it to None for images that already have "
+        "a shape, or check that these are the images you meant."
+    )
+
+
 def _resolve_image_shape(image_shape, n_features):
     """Return ``(height, width, channels)`` for flat rows of ``n_features`` values."""
     if image_shape is None:
@@ -67,15 +100,7 @@ def _resolve_image_shape(image_shape, n_features):
                 f"Received X with {n_features} features."
             )
         return side, side, 1
-    shape = tuple(image_shape)
-    if len(shape) not in (2, 3) or not all(
-        isinstance(s, numbers.Integral) and (s > 0 or s == -1) for s in shape
-    ):
-        raise ValueError(
-            "image_shape must be None or a tuple (height, width) or "
-            "(height, width, channels) of positive ints, at most one of them -1. "
-            f"Received image_shape={image_shape!r}."
-        )
+    shape = _check_image_shape(image_shape)
     if len(shape) == 2:
         shape = (*shape, 1)
     known = math.prod(s for s in shape if s != -1)
@@ -98,8 +123,9 @@ def check_images(X, *, image_shape=None, estimator=None, input_name="X"):
         Images in one of the layouts listed in the module docstring.
     image_shape : tuple of int or None, default=None
         ``(height, width)`` or ``(height, width, channels)`` used to unflatten
-        2-D input; one entry may be -1 and is then inferred. Ignored for 3-D
-        and 4-D input.
+        2-D input; one entry may be -1 and is then inferred. 3-D and 4-D input
+        keeps its own shape, which must agree with ``image_shape`` if it is
+        given.
     estimator : estimator instance or None, default=None
         Named in error messages.
     input_name : str, default="X"
@@ -125,6 +151,7 @@ def check_images(X, *, image_shape=None, estimator=None, input_name="X"):
         estimator=estimator,
         input_name=input_name,
     )
+    ndim = X.ndim
     if X.ndim == 2:
         X = X.reshape(X.shape[0], *_resolve_image_shape(image_shape, X.shape[1]))
     elif X.ndim == 3:
@@ -147,6 +174,8 @@ def check_images(X, *, image_shape=None, estimator=None, input_name="X"):
             f"{input_name} has empty images of shape {X.shape[1:]}; "
             "height and width must be at least 1."
         )
+    if image_shape is not None and ndim > 2:
+        _check_stated_shape(image_shape, X, input_name)
     return X
 
 

@@ -11,6 +11,7 @@ nothing of Keras. The image contract (shapes, dtypes, pixel ranges) is in
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 from sklearn.utils.class_weight import compute_sample_weight
@@ -195,7 +196,9 @@ def check_class_weight(class_weight, classes):
     return class_weight
 
 
-def training_weights(y, sample_weight, class_weight, *, classes=None, estimator=None):
+def training_weights(
+    y, sample_weight, class_weight, *, classes=None, estimator=None, warn=True
+):
     """Validated ``sample_weight`` times the ``class_weight`` of each label.
 
     The one place where training weights are made, for head training and
@@ -214,11 +217,26 @@ def training_weights(y, sample_weight, class_weight, *, classes=None, estimator=
         Every class label (for ``partial_fit``); by default the labels in ``y``.
     estimator : object, default=None
         The estimator, named in the message when ``y`` is None.
+    warn : bool, default=True
+        Warn when every sample of a class weighs zero (False when the same
+        weights were checked before in the same fit).
 
     Returns
     -------
     weights : ndarray of shape (n_samples,), dtype float64, or None
         None when neither weight is set.
+
+    Raises
+    ------
+    ValueError
+        If a weight is invalid (:func:`check_sample_weight`,
+        :func:`check_class_weight`) or the product is zero for every sample.
+
+    Warns
+    -----
+    UserWarning
+        If every sample of a class weighs zero: the class stays among the
+        classes, but nothing is learned of it.
 
     Examples
     --------
@@ -236,14 +254,49 @@ def training_weights(y, sample_weight, class_weight, *, classes=None, estimator=
     sample_weight = check_sample_weight(sample_weight, y.shape[0])
     class_weight = check_class_weight(class_weight, np.unique(y if classes is None else classes))
     if class_weight is None:
-        return sample_weight
-    if isinstance(class_weight, dict):
-        # Only the classes in this y: scikit-learn refuses a dict that names
-        # absent classes while leaving present ones out (partial_fit batches).
-        present = set(np.unique(y).tolist())
-        class_weight = {k: v for k, v in class_weight.items() if k in present}
-    weights = compute_sample_weight(class_weight, y)
-    return weights if sample_weight is None else weights * sample_weight
+        weights = sample_weight
+    else:
+        if isinstance(class_weight, dict):
+            # Only the classes in this y: scikit-learn refuses a dict that names
+            # absent classes while leaving present ones out (partial_fit batches).
+            present = set(np.unique(y).tolist())
+            class_weight = {k: v for k, v in class_weight.items() if k in present}
+        weights = compute_sample_weight(class_weight, y)
+        if sample_weight is not None:
+            weights = weights * sample_weight
+    if weights is not None:
+        what = " times ".join(
+            name
+            for name, value in (("sample_weight", sample_weight), ("class_weight", class_weight))
+            if value is not None
+        )
+        _check_every_class_weighs(y, weights, what, warn=warn)
+    return weights
+
+
+def _check_every_class_weighs(y, weights, what, *, warn):
+    """Refuse weights that are all zero; warn about classes whose samples all weigh zero.
+
+    Such a class stays in ``classes_`` (and among the network's outputs) but
+    nothing is learned of it: a model that never predicts it, whatever the
+    images, is better said than found out.
+    """
+    if y.shape[0] and not weights.any():
+        raise ValueError(
+            f"The training weights ({what}) are zero for every sample: nothing "
+            "would be learned. Give some samples of each class a weight above zero."
+        )
+    labels, codes = np.unique(y, return_inverse=True)
+    zero = labels[np.bincount(codes, weights=weights, minlength=labels.size) == 0]
+    if warn and zero.size:
+        warnings.warn(
+            f"Every sample of class(es) {short_repr(zero.tolist(), 200)} weighs zero "
+            f"({what}): nothing is learned of them, yet they stay among the "
+            "classes the model can predict. Drop their samples from X and y, or give "
+            "them a weight above zero.",
+            UserWarning,
+            stacklevel=6,  # the caller of fit or partial_fit
+        )
 
 
 def check_validation_split(validation_split, y):

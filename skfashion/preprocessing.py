@@ -70,8 +70,8 @@ class ImageResizer(TransformerMixin, BaseEstimator):
     image_shape : tuple of int or None, default=None
         ``(height, width)`` or ``(height, width, channels)`` used to read flat
         ``(n_samples, n_pixels)`` input as images; one entry may be -1 and is
-        then inferred. None reads flat rows as square gray images. Ignored for
-        3-D and 4-D input.
+        then inferred. None reads flat rows as square gray images. 3-D and
+        4-D input that does not have this shape is refused.
 
     output : {"images", "flat"}, default="images"
         ``"images"`` returns ``(n_samples, height, width, channels)``;

@@ -316,7 +316,8 @@ class TransferClassifier(BaseImageClassifier):
         self._fit(
             X,
             y,
-            sample_weight=self._training_weights(y, sample_weight),
+            # Checked by fit already, warnings included.
+            sample_weight=self._training_weights(y, sample_weight, warn=False),
             warm_start=True,
             epochs=self.fine_tune_epochs,
             initial_epoch=self.current_epoch,

@@ -4,6 +4,7 @@ The pure checks behind it are tested in test_validation.py; here each is seen
 through ``fit`` and ``predict`` of a real estimator.
 """
 
+import re
 import warnings
 
 import numpy as np
@@ -173,6 +174,48 @@ def test_uint8_images_predict_as_float32_ones(shapes, raw_fit):
     )
 
 
+# ------------------------------------------------------------- image shapes
+
+
+@pytest.mark.parametrize(
+    "image_shape", [(6, 6), (6, 6, 1), (-1, 6), (6, -1, 1), (6, 6, -1)]
+)
+@pytest.mark.parametrize("ndim", [2, 3, 4])
+def test_a_stated_image_shape_that_fits_reads_any_layout(image_shape, ndim):
+    X = np.arange(4 * 36, dtype=np.uint8).reshape(4, 6, 6, 1)
+    images = {2: X.reshape(4, 36), 3: X[..., 0], 4: X}[ndim]
+    np.testing.assert_array_equal(check_images(images, image_shape=image_shape), X)
+
+
+@pytest.mark.parametrize(
+    "image_shape, images",
+    [
+        ((28, 28), np.zeros((2, 12, 12), np.uint8)),
+        ((12, 10), np.zeros((2, 12, 12), np.uint8)),
+        ((12, 12, 3), np.zeros((2, 12, 12, 1), np.uint8)),
+        ((-1, 12, 1), np.zeros((2, 12, 10, 1), np.uint8)),
+    ],
+)
+def test_a_stated_image_shape_that_contradicts_shaped_images_is_refused(image_shape, images):
+    # Images that have a shape are not reshaped; a stated image_shape they do
+    # not have is a mistake, which used to be ignored silently.
+    message = f"image_shape={image_shape!r} does not match the images in X, of shape"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        check_images(images, image_shape=image_shape)
+
+
+def test_a_classifier_refuses_images_that_contradict_its_image_shape(shapes):
+    X, y = shapes  # 12x12 gray images
+    est = LeNet5Classifier(image_shape=(28, 28), **TINY)
+    with pytest.raises(ValueError, match=r"image_shape=\(28, 28\) does not match .* \(12, 12, 1\)"):
+        est.fit(X, y)
+    assert not hasattr(est, "model_")
+    fitted = LeNet5Classifier(image_shape=(12, 12), **TINY).fit(X, y)
+    np.testing.assert_array_equal(
+        fitted.predict_proba(X), fitted.predict_proba(X.reshape(len(X), -1))
+    )
+
+
 # --------------------------------------------------------- weights and splits
 
 
@@ -223,6 +266,27 @@ def test_class_weight_is_a_product_with_sample_weight(shapes):
     by_class = LeNet5Classifier(class_weight={0: 3.0}, **TINY).fit(X, y)
     by_sample = LeNet5Classifier(**TINY).fit(X, y, sample_weight=np.where(y == 0, 3.0, 1.0))
     np.testing.assert_array_equal(by_class.predict_proba(X), by_sample.predict_proba(X))
+
+
+def test_class_weight_and_sample_weight_in_one_fit_multiply(shapes):
+    X, y = shapes
+    sample_weight = np.linspace(0.5, 2.0, len(y))
+    both = LeNet5Classifier(class_weight={0: 3.0, 2: 0.5}, **TINY).fit(
+        X, y, sample_weight=sample_weight
+    )
+    product = sample_weight * np.select([y == 0, y == 2], [3.0, 0.5], 1.0)
+    by_sample = LeNet5Classifier(**TINY).fit(X, y, sample_weight=product)
+    np.testing.assert_array_equal(both.predict_proba(X), by_sample.predict_proba(X))
+
+
+def test_a_class_that_weighs_zero_is_warned_about(shapes):
+    X, y = shapes
+    with pytest.warns(UserWarning, match=r"class\(es\) \[1\] weighs zero \(sample_weight\)"):
+        LeNet5Classifier(**TINY).fit(X, y, sample_weight=(y != 1).astype(float))
+    with pytest.raises(ValueError, match=r"\(sample_weight times class_weight\) are zero"):
+        LeNet5Classifier(class_weight={1: 0.0, 2: 0.0}, **TINY).fit(
+            X, y, sample_weight=(y != 0).astype(float)
+        )
 
 
 @pytest.mark.parametrize(
@@ -363,8 +427,22 @@ def test_fine_tuning_honours_class_weight(shapes28):
 
 def test_fine_tuning_refuses_bad_weights_before_training(shapes28):
     X, y = shapes28
+    est = TransferClassifier(**FINE_TUNE)
     with pytest.raises(ValueError, match="non-negative"):
-        TransferClassifier(**FINE_TUNE).fit(X, y, sample_weight=-np.ones(len(y)))
+        est.fit(X, y, sample_weight=-np.ones(len(y)))
+    # Refused by fit's checks, not by the fine-tuning after the head trained.
+    assert not hasattr(est, "model_")
+
+
+def test_fine_tuning_warns_once_about_a_class_that_weighs_zero(shapes28):
+    X, y = shapes28
+    est = TransferClassifier(class_weight={2: 0.0}, **{**FINE_TUNE, "fine_tune_epochs": 1})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est.fit(X, y)
+    zero = [w for w in caught if "weighs zero" in str(w.message)]
+    assert len(zero) == 1, [str(w.message) for w in caught]
+    assert len(est.history_["loss"]) == 2  # the head's epoch and one of fine-tuning
 
 
 # ---------------------------------------------------------- NumPy scalar params

@@ -1,6 +1,7 @@
 """Unit tests of the pure checks of fit's weights and validation split, and of fractions."""
 
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -216,3 +217,35 @@ def test_training_weights_without_y_name_the_estimator():
 
     with pytest.raises(ValueError, match="^Model requires y to be passed"):
         training_weights(None, None, None, estimator=Model())
+
+
+def test_training_weights_that_zero_every_sample_are_refused():
+    # Each weight alone is valid; their product is zero everywhere.
+    with pytest.raises(ValueError, match=r"\(sample_weight times class_weight\) are zero"):
+        training_weights([0, 0, 1], [1.0, 1.0, 0.0], {0: 0.0, 1: 1.0})
+
+
+@pytest.mark.parametrize(
+    "sample_weight, class_weight, what, expected",
+    [
+        ([1.0, 1.0, 0.0, 0.0, 1.0], None, "sample_weight", "['b']"),
+        (None, {"b": 0.0, "c": 0.0}, "class_weight", "['b', 'c']"),
+        # One sample of b still weighs: only c is unlearned.
+        ([1.0, 1.0, 0.0, 1.0, 1.0], {"b": 2.0, "c": 0.0}, "sample_weight times class_weight",
+         "['c']"),
+    ],
+)
+def test_training_weights_warn_about_a_class_that_weighs_zero(sample_weight, class_weight, what,
+                                                             expected):
+    y = ["a", "a", "b", "b", "c"]
+    with pytest.warns(UserWarning, match=re.escape(f"class(es) {expected} weighs zero ({what})")):
+        training_weights(y, sample_weight, class_weight)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        training_weights(y, sample_weight, class_weight, warn=False)
+
+
+def test_training_weights_do_not_warn_when_every_class_weighs():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        training_weights([0, 0, 1], [0.0, 1.0, 1.0], {0: 1.0, 1: 0.5})
