@@ -25,9 +25,9 @@ estimators share, so that every classifier trains through one path:
   stops after ``patience`` epochs without a better ``val_loss``, restoring the
   best weights, and ``lr_schedule="plateau"`` halves the learning rate after
   ``patience // 2`` such epochs.
-* **Test-time augmentation.** An estimator with a ``tta`` parameter averages
-  the probabilities of views of each image: the image and its mirror image,
-  or those two shifted by up to one pixel (:mod:`skfashion._tta`).
+* **Prediction.** ``predict``, ``predict_proba`` and ``score``, with the
+  test-time augmentation of an estimator with a ``tta`` parameter, come from
+  :class:`skfashion._prediction.PredictionMixin`.
 * **Seeds under threads.** Keras seeds every layer built without a seed from
   Python's global ``random``, which any other thread may draw from meanwhile
   (dask's worker threads do); the builders of :mod:`skfashion.architectures`
@@ -55,7 +55,6 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     check_array,
     check_consistent_length,
-    check_is_fitted,
     column_or_1d,
 )
 
@@ -84,12 +83,12 @@ from skfashion._recipe import (
     restart_schedule,
 )
 from skfashion._routing import RoutedParametersMixin
-from skfashion._tta import average_over_views, tta_mode
+from skfashion._prediction import PredictionMixin
 from skfashion._validation import check_classes, check_fit_arguments, training_weights
 
 check_scikeras()
 
-class BaseImageClassifier(RoutedParametersMixin, KerasClassifier):
+class BaseImageClassifier(RoutedParametersMixin, PredictionMixin, KerasClassifier):
     """Base class of skfashion's image classifiers. Not for direct use.
 
     Subclasses define ``__init__`` (storing their architecture parameters, then
@@ -285,66 +284,6 @@ class BaseImageClassifier(RoutedParametersMixin, KerasClassifier):
             y, sample_weight, self.class_weight, classes=classes, estimator=self, warn=warn
         )
 
-    # scikeras' own docstrings of the methods below describe options that
-    # skfashion refuses or does not have; the behaviour is scikeras'.
-
-    def predict(self, X, **kwargs):
-        """Predict the class label of each image.
-
-        Parameters
-        ----------
-        X : array-like of images
-            Images in the layout, size and pixel range (``pixel_range_``) the
-            estimator was fitted on.
-        **kwargs : dict
-            Passed on to :meth:`keras.Model.predict` (prefer ``predict__name``
-            parameters).
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted labels, of the same type as the ``y`` seen in ``fit``.
-        """
-        return super().predict(X, **kwargs)
-
-    def predict_proba(self, X, **kwargs):
-        """Predict the probability of each class for each image.
-
-        Parameters
-        ----------
-        X : array-like of images
-            Images in the layout, size and pixel range (``pixel_range_``) the
-            estimator was fitted on.
-        **kwargs : dict
-            Passed on to :meth:`keras.Model.predict` (prefer ``predict__name``
-            parameters).
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Softmax probabilities, columns in the order of ``classes_``.
-        """
-        return super().predict_proba(X, **kwargs)
-
-    def score(self, X, y, sample_weight=None):
-        """Return the mean accuracy on images ``X`` with labels ``y``.
-
-        Parameters
-        ----------
-        X : array-like of images
-            Test images, in the pixel range (``pixel_range_``) of ``fit``.
-        y : array-like of shape (n_samples,)
-            True labels.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Per-sample weights.
-
-        Returns
-        -------
-        score : float
-            Accuracy of ``predict(X)`` against ``y``.
-        """
-        return super().score(X, y, sample_weight=sample_weight)
-
     def _compile(self, model, learning_rate):
         """Compile ``model`` with the recipe (:func:`skfashion._recipe.compile_model`)."""
         return compile_model(
@@ -488,40 +427,3 @@ class BaseImageClassifier(RoutedParametersMixin, KerasClassifier):
         # were validated in fit, and _fit_keras_model leaves those rows out by
         # index instead.
         return X, y, np.asarray(sample_weight, dtype=keras.backend.floatx())
-
-    def _tta_mode(self):
-        """What predictions average over: None, ``"flip"`` or ``"shift"``.
-
-        ``tta="auto"`` reads the fitted network (:func:`skfashion._tta.tta_mode`).
-        """
-        tta = getattr(self, "tta", False)
-        if tta == "auto":
-            check_is_fitted(self, "model_")
-        return tta_mode(tta, getattr(self, "model_", None))
-
-    def _uses_tta(self):
-        """Whether predictions average more than the images themselves."""
-        return self._tta_mode() is not None
-
-    def _predict_raw(self, X, **kwargs):
-        # scikeras' steps (validate, encode, route predict__ parameters), with
-        # the images fed batch by batch as in fit: a np.memmap is never loaded
-        # whole.
-        check_is_fitted(self, "model_")
-        X, _ = self._validate_data(X, reset=False)
-        args = {"verbose": self.verbose, **self._routed("predict"), **kwargs}
-        batch_size = args.pop("batch_size", None)
-        if batch_size is None:
-            batch_size = getattr(self, "batch_size_", 256)
-        else:
-            check_fit_arguments({"batch_size": batch_size}, method="predict")
-        args["callbacks"] = self._predict_callbacks
-
-        def predict(images):
-            # One view of the images, encoded (a transfer model's frozen
-            # backbone) after the test-time augmentation made it.
-            encoded = self.feature_encoder_.transform(images)
-            return self.model_.predict(ImageBatches(encoded, batch_size=batch_size), **args)
-
-        with release_custom_gradients():
-            return average_over_views(predict, X, self._tta_mode())
