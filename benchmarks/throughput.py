@@ -273,9 +273,9 @@ class _KerasTrainer:
         restart_schedule(self.model.optimizer, epochs * -(-len(y) // batch))
         timer = _epoch_timer()
         # The seeding a seeded skfashion fit runs under, op determinism included.
-        from scikeras.utils.random_state import tensorflow_random_state
+        from skfashion._compat import seeded_global_random_state
 
-        with tensorflow_random_state(seed):
+        with seeded_global_random_state(seed):
             self.model.fit(X, y, batch_size=batch, epochs=epochs,
                            shuffle=True, verbose=0, callbacks=[timer])
         self.n_params = _keras_trainable(self.model)

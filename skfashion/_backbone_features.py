@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skfashion import _feature_cache
 from skfashion._compat import Interval, StrOptions, validate_params
@@ -66,6 +66,9 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
         Pixel range of the images seen in ``fit``, and of those to transform.
     n_features_in_ : int
         Pixel values per image.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Column names of a DataFrame of flat images seen in ``fit``, checked
+        by ``transform``. Defined only when they are all strings.
     n_features_out_ : int
         Length of the feature vectors.
 
@@ -94,7 +97,7 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
             tuple,
             list,
         ],
-        "image_shape": [tuple, list, None],
+        "image_shape": ["array-like", None],
         "pixel_range": [StrOptions({"auto"}), tuple, list],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "cache": ["boolean"],
@@ -119,7 +122,9 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
         self.batch_size = batch_size
         self.cache = cache
 
-    def _config(self):
+    def _cache_key(self):
+        """The key of this fitted transformer's extractor and features in the
+        process-wide cache (:mod:`skfashion._feature_cache`)."""
         return (
             self.backbone,
             _feature_cache.weights_key(self.weights),
@@ -143,11 +148,12 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
             Fitted transformer.
         """
         validate_params(self)
+        validate_data(self, X, reset=True, skip_check_array=True, ensure_2d=False)
         X = check_images(X, image_shape=self.image_shape, estimator=self)
         self.input_shape_ = X.shape[1:]
         self.n_features_in_ = int(np.prod(self.input_shape_))
         self.pixel_range_ = self._fit_pixel_range(X)
-        extractor = _feature_cache.extractor(self._config())
+        extractor = _feature_cache.extractor(self._cache_key())
         self.n_features_out_ = int(extractor.output_shape[-1])
         return self
 
@@ -165,11 +171,12 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
             A new array; the backbone ran only on the images the cache lacked.
         """
         check_is_fitted(self, "n_features_out_")
+        validate_data(self, X, reset=False, skip_check_array=True, ensure_2d=False)
         X = check_images(X, image_shape=self.image_shape, estimator=self)
         check_fitted_image_shape(X, self.input_shape_, self)
         self._check_pixel_range(X)
         return _feature_cache.features(
-            self._config(),
+            self._cache_key(),
             to_raw_pixels(X, self.pixel_range_),
             batch_size=self.batch_size,
             cache=self.cache,

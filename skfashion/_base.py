@@ -56,9 +56,10 @@ from sklearn.utils.validation import (
     check_array,
     check_consistent_length,
     column_or_1d,
+    validate_data,
 )
 
-from skfashion._batches import ImageBatches, split_indices
+from skfashion._batches import ImageBatches, shuffle_seed, split_indices
 from skfashion._compat import (
     Interval,
     StrOptions,
@@ -76,6 +77,7 @@ from skfashion._images import (
 from skfashion._recipe import (
     SCHEDULES,
     auto_batch_size,
+    call_callbacks,
     compile_model,
     early_stopping_callbacks,
     resolve_augment,
@@ -84,7 +86,12 @@ from skfashion._recipe import (
 )
 from skfashion._routing import RoutedParametersMixin
 from skfashion._prediction import PredictionMixin
-from skfashion._validation import check_classes, check_fit_arguments, training_weights
+from skfashion._validation import (
+    changed_params,
+    check_classes,
+    check_fit_arguments,
+    training_weights,
+)
 
 check_scikeras()
 
@@ -113,6 +120,15 @@ class BaseImageClassifier(RoutedParametersMixin, PredictionMixin, KerasClassifie
     #: estimators with an ``augment`` parameter (:func:`resolve_augment`).
     _augment_min_epochs = None
 
+    #: Parameters read by every call of ``fit``, so a warm start or a later
+    #: ``partial_fit`` may change them (as may ``fit__`` and ``predict__``
+    #: ones); the others shape the network, its compilation or its callbacks,
+    #: which a warm start keeps (:func:`changed_params`).
+    _per_call_params = frozenset({
+        "epochs", "batch_size", "validation_split", "patience", "class_weight",
+        "verbose", "warm_start", "tta",
+    })
+
     _parameter_constraints = {
         "epochs": [Interval(numbers.Integral, 1, None, closed="left")],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
@@ -123,7 +139,7 @@ class BaseImageClassifier(RoutedParametersMixin, PredictionMixin, KerasClassifie
         "label_smoothing": [Interval(numbers.Real, 0, 1, closed="left")],
         "validation_split": [Interval(numbers.Real, 0, 1, closed="left")],
         "patience": [Interval(numbers.Integral, 1, None, closed="left"), None],
-        "image_shape": [tuple, list, None],
+        "image_shape": ["array-like", None],
         "pixel_range": [StrOptions({"auto"}), tuple, list],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -219,7 +235,9 @@ class BaseImageClassifier(RoutedParametersMixin, PredictionMixin, KerasClassifie
         """
         sample_weight = self._check_fit(y, sample_weight, kwargs)
         if self.warm_start and self.initialized_:
-            # The network goes on training: its outputs are fixed.
+            # The network goes on training: its outputs are fixed, and so is
+            # what it was built and compiled with.
+            self._check_unchanged_since_built("A fit with warm_start=True")
             check_classes(y, None, fitted_classes=self.classes_)
         else:
             self.classes_ = None
@@ -266,16 +284,49 @@ class BaseImageClassifier(RoutedParametersMixin, PredictionMixin, KerasClassifie
                 "('balanced', classes=classes, y=y), and pass them as a dict."
             )
         sample_weight = self._check_fit(y, sample_weight, kwargs, classes=classes)
+        if self.initialized_:
+            self._check_unchanged_since_built("partial_fit")
         self.classes_ = classes
         self._fit_epochs = self.epochs
-        BaseWrapper.partial_fit(self, X, y, sample_weight=sample_weight, **kwargs)
+        # Each call shuffles anew (_fit_keras_model): from the same seed,
+        # every call (one epoch) would see the rows in the same order.
+        self._partial = True
+        try:
+            BaseWrapper.partial_fit(self, X, y, sample_weight=sample_weight, **kwargs)
+        finally:
+            self._partial = False
         return self
+
+    def _built_with(self):
+        """The parameters the network was built, compiled and given callbacks with."""
+        return {
+            name: value
+            for name, value in self.get_params(deep=False).items()
+            if name not in self._per_call_params
+            # Routed fit__ and predict__ parameters are read by each call, but
+            # scikeras makes its callbacks once, with the network.
+            and (not name.startswith(("fit__", "predict__"))
+                 or name.startswith(("fit__callbacks", "predict__callbacks")))
+        }
+
+    def _check_unchanged_since_built(self, what):
+        """Refuse parameters changed since the network was built, which a warm start would ignore."""
+        changed = changed_params(getattr(self, "_built_params", None), self._built_with())
+        if changed:
+            raise ValueError(
+                f"{what} goes on training the network of the first fit, which was "
+                f"built and compiled with other values of {', '.join(changed)}: "
+                "they would be ignored. Set them back, or fit with "
+                "warm_start=False to build a new network with them."
+            )
 
     def _check_fit(self, y, sample_weight, fit_kwargs=(), classes=None):
         """The checks of ``fit`` and ``partial_fit``; returns the training weights."""
         validate_params(self)
         self._check_routed_params(fit_kwargs)
         check_fit_arguments(fit_kwargs)
+        # Before anything is built: a failed call leaves a fitted model as it was.
+        call_callbacks(dict(fit_kwargs).get("callbacks"), "fit")
         return self._training_weights(y, sample_weight, classes=classes)
 
     def _training_weights(self, y, sample_weight, classes=None, warn=True):
@@ -319,6 +370,8 @@ class BaseImageClassifier(RoutedParametersMixin, PredictionMixin, KerasClassifie
         self.feature_encoder_ = self.feature_encoder.fit(X)
         self.model_ = self._build_keras_model()
         self._initialize_callbacks()
+        self._built_params = self._built_with()
+        self._training_calls = 0
         return X, y
 
     def _precision(self):
@@ -347,6 +400,17 @@ class BaseImageClassifier(RoutedParametersMixin, PredictionMixin, KerasClassifie
         )
         return self._compile(model, float(self.learning_rate))
 
+    def _shuffle_call(self):
+        """Which shuffling this training call gets (:func:`shuffle_seed`).
+
+        A ``partial_fit`` call: the number of training calls on this network
+        before it, so that each call shuffles anew. Any other call (a fit, a
+        warm start, fine-tuning): 0, the seed itself, as always.
+        """
+        calls = getattr(self, "_training_calls", 0)
+        self._training_calls = calls + 1
+        return calls if getattr(self, "_partial", False) else 0
+
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
         # The data reach Keras as ImageBatches over the caller's array: only
         # index arrays are split, filtered (weight 0) and shuffled.
@@ -363,7 +427,7 @@ class BaseImageClassifier(RoutedParametersMixin, PredictionMixin, KerasClassifie
         shuffle = kwargs.pop("shuffle", self._routed("fit").get("shuffle", self.shuffle))
         batches = ImageBatches(
             X, y, sample_weight, indices=train, batch_size=self.batch_size_,
-            shuffle=shuffle, seed=self._random_state,
+            shuffle=shuffle, seed=shuffle_seed(self._random_state, self._shuffle_call()),
         )
         extra_callbacks = []
         if val is not None:
@@ -378,7 +442,8 @@ class BaseImageClassifier(RoutedParametersMixin, PredictionMixin, KerasClassifie
         # warm starts and partial_fit.
         restart_schedule(self.model_.optimizer, epochs * len(batches))
         user_callbacks = self._fit_callbacks
-        self._fit_callbacks = [*user_callbacks, *extra_callbacks]
+        this_call = call_callbacks(kwargs.pop("callbacks", None), "fit")
+        self._fit_callbacks = [*user_callbacks, *this_call, *extra_callbacks]
         try:
             with release_custom_gradients():
                 super()._fit_keras_model(
@@ -408,6 +473,8 @@ class BaseImageClassifier(RoutedParametersMixin, PredictionMixin, KerasClassifie
             _, y = super()._validate_data(X=None, y=y, reset=reset)
         if X is None:
             return X, y
+        # feature_names_in_ of a DataFrame at fit; its columns checked after.
+        validate_data(self, X, reset=reset, skip_check_array=True, ensure_2d=False)
         X = check_images(X, image_shape=self.image_shape, estimator=self)
         if y is not None:
             check_consistent_length(X, y)

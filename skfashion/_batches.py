@@ -76,6 +76,35 @@ class ImageBatches(keras.utils.PyDataset):
             self._order = self._rng.permutation(self._indices)
 
 
+def shuffle_seed(seed, call):
+    """The seed of the shuffling of a training call.
+
+    ``seed`` itself for call 0 (a fit, a first ``partial_fit``), so a seeded
+    fit shuffles as it always did; a seed drawn from both for a later
+    ``partial_fit``, which would otherwise repeat the first call's order.
+
+    Parameters
+    ----------
+    seed : int or None
+        The fit's seed; None shuffles unseeded.
+    call : int
+        The number of training calls on the network before this one.
+
+    Returns
+    -------
+    seed : int or None
+
+    Examples
+    --------
+    >>> from skfashion._batches import shuffle_seed
+    >>> shuffle_seed(0, 0), shuffle_seed(None, 3), shuffle_seed(0, 1) != shuffle_seed(0, 2)
+    (0, None, True)
+    """
+    if seed is None or call == 0:
+        return seed
+    return int(np.random.SeedSequence([seed, call]).generate_state(1)[0])
+
+
 def split_indices(y, validation_split, *, sample_weight=None, random_state=None):
     """Row indices for training and for validation (None when none is held out).
 

@@ -235,7 +235,7 @@ def count_parameters(est):
     trainable = sum(int(np.prod(w.shape)) for w in est.model_.trainable_weights)
     encoder = getattr(est, "feature_encoder_", None)
     if isinstance(encoder, BackboneFeatures):  # frozen backbone outside model_
-        total += _extractor(encoder._config()).count_params()
+        total += _extractor(encoder._cache_key()).count_params()
     return total, trainable
 
 

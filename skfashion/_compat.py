@@ -24,6 +24,8 @@ private reach                                     used for
 ``keras.src.utils.file_utils``                    :func:`keras_file_utils` (tests)
 ``keras.optimizers.Optimizer._learning_rate``     :func:`learning_rate_schedule`
 scikeras underscore methods                       :data:`SCIKERAS_HOOKS`
+``scikeras.utils.random_state``                   :func:`seeded_global_random_state`
+                                                  (undocumented)
 ================================================  =================================
 
 ``available_if`` has a public home (``sklearn.utils.metaestimators``) and is
@@ -88,7 +90,8 @@ def validate_params(estimator):
 #: The scikeras 0.13 internals :class:`skfashion._base.BaseImageClassifier`
 #: relies on, with the parameters it calls them with. Methods are overridden
 #: (``_initialize``, ``_fit_keras_model``, ``_validate_data``,
-#: ``_predict_raw``, ``_validate_sample_weight``) or called (``_fit``,
+#: ``_validate_sample_weight``; ``_predict_raw`` in
+#: :class:`skfashion._prediction.PredictionMixin`) or called (``_fit``,
 #: ``_build_keras_model``, ``_initialize_callbacks``); the attributes
 #: ``_fit_callbacks``, ``_predict_callbacks``, ``_user_params`` and
 #: ``_random_state`` are read or swapped. :func:`check_scikeras` verifies them when skfashion is imported.
@@ -143,6 +146,37 @@ def check_scikeras():
             f"scikeras {scikeras.__version__} no longer uses {missing}, which "
             f"skfashion reads or defines; {_TESTED}. Install scikeras==0.13.0."
         )
+
+
+@contextmanager
+def seeded_global_random_state(seed):
+    """Seed Python's, NumPy's and TensorFlow's global generators for a block.
+
+    scikeras' own ``scikeras.utils.random_state.tensorflow_random_state``
+    (undocumented), the state a seeded fit runs in: the three generators are
+    seeded, TensorFlow's op determinism is on, and all is restored after the
+    block. For code that cannot seed each layer itself (a backbone of
+    ``keras.applications`` built with random weights); it changes process-wide
+    state, so keep such blocks short.
+
+    Raises
+    ------
+    ImportError
+        If scikeras no longer has it.
+    """
+    try:
+        from scikeras.utils.random_state import tensorflow_random_state
+    except ImportError as exc:  # pragma: no cover - only on an untested scikeras
+        import scikeras
+
+        raise ImportError(
+            f"scikeras {scikeras.__version__} no longer has "
+            f"scikeras.utils.random_state.tensorflow_random_state ({exc}); "
+            f"{_TESTED}. Install scikeras==0.13.0."
+        ) from exc
+    with tensorflow_random_state(seed):
+        yield
+
 
 # ------------------------------------------------------------------- TensorFlow
 
@@ -252,4 +286,5 @@ __all__ = [
     "keras_file_utils",
     "learning_rate_schedule",
     "release_custom_gradients",
+    "seeded_global_random_state",
 ]

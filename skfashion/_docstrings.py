@@ -20,8 +20,8 @@ lr_schedule : {"cosine", "constant", "plateau"}, default="cosine"
 warmup : float, default=0.15
     Fraction of the fit's steps spent warming up (``lr_schedule="cosine"``).
 weight_decay : float, default=5e-4
-    Decoupled weight decay (AdamW), not applied to BatchNorm parameters and
-    biases; 0 is plain Adam.
+    Decoupled weight decay (as AdamW's: Keras' ``Adam`` with ``weight_decay``),
+    not applied to BatchNorm parameters and biases; 0 is plain Adam.
 label_smoothing : float, default=0.1
     Weight of the uniform distribution mixed into the one-hot targets.
 validation_split : float, default=0.0
@@ -57,7 +57,12 @@ random_state : int, RandomState instance or None, default=None
 verbose : int, default=0
     Keras' progress output (0 silent, 1 progress bar, 2 one line per epoch).
 warm_start : bool, default=False
-    Continue training the existing model on the next ``fit``.
+    Continue training the existing model on the next ``fit``. Only what each
+    fit reads (``epochs``, ``batch_size``, ``validation_split``,
+    ``patience``, ``class_weight``, ``verbose``, ``tta``, ``fit__`` and
+    ``predict__`` parameters but their callbacks, a transfer model's
+    ``fine_tune_epochs``) may change meanwhile; a change to anything the
+    network was built or compiled with is refused.
 callbacks : keras.callbacks.Callback, list or dict of them, or None, default=None
     Extra Keras callbacks, called in ``fit`` and ``predict``; their own
     arguments can be routed with ``callbacks__name=value``.
@@ -79,6 +84,9 @@ pixel_range_ : (0, 255) or (0, 1)
     Pixel range of the training images, and of those to predict on.
 n_features_in_ : int
     Pixel values per image (``height * width * channels``).
+feature_names_in_ : ndarray of shape (`n_features_in_`,)
+    Column names of a DataFrame of flat images seen in ``fit``, checked at
+    prediction time. Defined only when they are all strings.
 batch_size_ : int
     Batch size of the last fit (what ``batch_size="auto"`` chose).''',
 }

@@ -18,7 +18,8 @@ Every model scales raw ``[0, 255]`` pixels inside its own graph. A classifier's
 ``pixel_range`` parameter says which range its images use:
 
 * ``"auto"`` (default): float images whose values all lie in [0, 1] at ``fit``
-  are read as [0, 1] images; anything else as [0, 255] pixels.
+  are read as [0, 1] images; anything else as [0, 255] pixels (uint8 images of
+  0s and 1s with a warning).
 * ``(0, 255)`` or ``(0, 1)``: stated; ``fit`` refuses images outside it.
 
 ``fit`` stores the range as ``pixel_range_``, and [0, 1] images are multiplied
@@ -245,7 +246,19 @@ def fit_pixel_range(X, pixel_range, estimator):
             )
         stated = PIXEL_RANGES[PIXEL_RANGES.index(stated)]
     if X.dtype == np.uint8 and stated != (0, 1):
-        return (0, 255)  # every uint8 value is a raw pixel
+        # Every uint8 value is a raw pixel; but uint8 images of 0s and 1s
+        # (binarized, or [0, 1] images cast to uint8) would be nearly black.
+        if stated is None and X.size and X.max() == 1:
+            warnings.warn(
+                f"X is uint8 with every value 0 or 1: {name} reads uint8 images as "
+                "raw pixels in [0, 255], so these are nearly black. If they are "
+                "[0, 1] images (binarized, say), pass X * 255 or "
+                "pixel_range=(0, 1); pixel_range=(0, 255) keeps them as they are "
+                "without this warning.",
+                UserWarning,
+                stacklevel=4,
+            )
+        return (0, 255)
     low, high = _value_range(X)
     if stated is None:
         if X.dtype.kind == "f" and X.size and 0 <= low and high <= 1:

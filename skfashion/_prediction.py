@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from skfashion._batches import ImageBatches
 from skfashion._compat import release_custom_gradients
+from skfashion._recipe import call_callbacks
 from skfashion._tta import average_over_views, tta_mode
 from skfashion._validation import check_fit_arguments
 
@@ -66,9 +67,13 @@ class PredictionMixin:
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
-            Softmax probabilities, columns in the order of ``classes_``.
+            Softmax probabilities, columns in the order of ``classes_``; one
+            row per image, also for a single image.
         """
-        return super().predict_proba(X, **kwargs)
+        proba = super().predict_proba(X, **kwargs)
+        # scikeras' label encoder squeezes its output: one image's row would
+        # come back as a 1-D array of n_classes values.
+        return proba.reshape(1, -1) if proba.ndim == 1 else proba
 
     def score(self, X, y, sample_weight=None):
         """Return the mean accuracy on images ``X`` with labels ``y``.
@@ -109,13 +114,21 @@ class PredictionMixin:
         # whole.
         check_is_fitted(self, "model_")
         X, _ = self._validate_data(X, reset=False)
-        args = {"verbose": self.verbose, **self._routed("predict"), **kwargs}
+        # predict__callbacks are among scikeras' _predict_callbacks already.
+        routed = {
+            k: v for k, v in self._routed("predict").items() if not k.startswith("callbacks")
+        }
+        args = {"verbose": self.verbose, **routed, **kwargs}
         batch_size = args.pop("batch_size", None)
         if batch_size is None:
             batch_size = getattr(self, "batch_size_", 256)
         else:
             check_fit_arguments({"batch_size": batch_size}, method="predict")
-        args["callbacks"] = self._predict_callbacks
+        # scikeras' own, then this call's (scikeras would drop this call's).
+        args["callbacks"] = [
+            *self._predict_callbacks,
+            *call_callbacks(args.pop("callbacks", None), "predict"),
+        ]
 
         def predict(images):
             # One view of the images, encoded (a transfer model's frozen

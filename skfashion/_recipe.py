@@ -13,7 +13,7 @@ The recipe is built around that budget rather than around a validation split:
   the start of every ``fit``/``partial_fit`` call to the steps that call will
   run, so ``epochs=3`` gets a whole schedule, not the start of a long one.
 * **Label smoothing** (:class:`SmoothedSparseCrossentropy`) and decoupled weight
-  decay (Keras' ``AdamW``), compiled in by :func:`compile_model`, the one way a
+  decay (AdamW's: Keras' ``Adam`` with ``weight_decay``), compiled in by :func:`compile_model`, the one way a
   skfashion model is compiled, and early stopping
   (:func:`early_stopping_callbacks`) when there is a validation split.
 
@@ -259,6 +259,47 @@ def early_stopping_callbacks(patience, lr_schedule):
         )
     )
     return callbacks
+
+
+def call_callbacks(callbacks, method):
+    """The ``callbacks`` keyword argument of one ``fit`` or ``predict`` call, as a list.
+
+    scikeras replaces a call's ``callbacks`` with the estimator's own, so
+    they would be dropped without a word; the estimators add them to their
+    own for that call instead.
+
+    Parameters
+    ----------
+    callbacks : keras.callbacks.Callback, list or tuple of them, or None
+        What the caller passed.
+    method : str
+        ``"fit"`` or ``"predict"``, named in the error message.
+
+    Returns
+    -------
+    callbacks : list of keras.callbacks.Callback
+
+    Raises
+    ------
+    TypeError
+        If ``callbacks`` holds anything but Keras callbacks.
+
+    Examples
+    --------
+    >>> import keras
+    >>> from skfashion._recipe import call_callbacks
+    >>> call_callbacks(None, "fit"), len(call_callbacks(keras.callbacks.History(), "fit"))
+    ([], 1)
+    """
+    if callbacks is None:
+        return []
+    listed = list(callbacks) if isinstance(callbacks, (list, tuple)) else [callbacks]
+    if not all(isinstance(c, keras.callbacks.Callback) for c in listed):
+        raise TypeError(
+            f"callbacks given to {method} must be a keras.callbacks.Callback or a list "
+            f"of them. Received callbacks={callbacks!r}."
+        )
+    return listed
 
 
 def resolve_precision(precision, *, flags=None, gpus=None):

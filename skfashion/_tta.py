@@ -26,6 +26,9 @@ import keras
 
 from skfashion.layers import RandomShiftAndFlip
 
+#: The string values of the ``tta`` parameter.
+TTA_MODES = frozenset({"auto", "flip", "shift"})
+
 #: The one-pixel shifts ``tta="shift"`` averages over, as (rows, columns):
 #: no shift and the shifts by one pixel in each of the 8 directions.
 TTA_SHIFTS = tuple((dy, dx) for dy in (0, -1, 1) for dx in (0, -1, 1))
@@ -40,8 +43,8 @@ def tta_mode(tta, model=None):
 
     Parameters
     ----------
-    tta : bool or {"auto", "flip", "shift"}
-        An estimator's ``tta`` parameter.
+    tta : bool, None or {"auto", "flip", "shift"}
+        An estimator's ``tta`` parameter (None: no averaging).
     model : keras.Model, default=None
         The fitted network, read for ``tta="auto"`` only: the mode is
         ``"flip"`` when it (or a model nested in it) holds a
@@ -52,12 +55,23 @@ def tta_mode(tta, model=None):
     -------
     mode : {None, "flip", "shift"}
 
+    Raises
+    ------
+    ValueError
+        If ``tta`` is none of these values: ``tta`` acts at prediction time,
+        where a typo set after ``fit`` must not pass for ``True``.
+
     Examples
     --------
     >>> from skfashion._tta import tta_mode
     >>> [tta_mode(tta) for tta in (False, True, "flip", "shift")]
     [None, 'flip', 'flip', 'shift']
     """
+    if not (tta is None or isinstance(tta, (bool, np.bool_))
+            or (isinstance(tta, str) and tta in TTA_MODES)):
+        raise ValueError(
+            f"tta must be a bool or one of {sorted(TTA_MODES)}. Received tta={tta!r}."
+        )
     if tta == "auto":
         tta = _holds_layer(model, RandomShiftAndFlip)
     if tta in ("flip", "shift"):

@@ -416,6 +416,44 @@ def check_classes(y, classes, *, fitted_classes=None):
     return classes
 
 
+def changed_params(before, after):
+    """The parameters whose value differs between two ``get_params``, with both values.
+
+    Parameters
+    ----------
+    before, after : dict or None
+        Parameter values; None for ``before`` (nothing recorded) gives no
+        change.
+
+    Returns
+    -------
+    changed : list of str
+        ``"name (old -> new)"`` for each parameter that changed, sorted.
+
+    Examples
+    --------
+    >>> from skfashion._validation import changed_params
+    >>> changed_params({"a": 1, "b": (2, 3)}, {"a": 1, "b": (2, 4)})
+    ['b ((2, 3) -> (2, 4))']
+    """
+    if before is None:
+        return []
+
+    def same(a, b):
+        if a is b:
+            return True
+        try:
+            return bool(np.all(a == b))
+        except Exception:  # values that cannot be compared are taken as changed
+            return False
+
+    return sorted(
+        f"{name} ({short_repr(before.get(name))} -> {short_repr(value)})"
+        for name, value in after.items()
+        if not same(before.get(name), value)
+    )
+
+
 def check_fit_arguments(kwargs, method="fit"):
     """Check ``epochs``, ``initial_epoch`` and ``batch_size`` passed to ``fit``.
 

@@ -21,8 +21,9 @@ _config.load_tensorflow()  # skfashion's TensorFlow settings, before Keras impor
 import keras
 from keras import layers
 
-from ._validation import check_fraction
-from .layers import RandomCutout, RandomShiftAndFlip
+from skfashion._validation import check_fraction
+from skfashion.backbones import fine_tune_layers_needed
+from skfashion.layers import RandomCutout, RandomShiftAndFlip
 
 #: LeNet-5 reads a 32x32 field, as in LeCun et al. (1998).
 LENET_FIELD = 32
@@ -403,7 +404,9 @@ def build_fine_tuned(input_shape, extractor, head, *, fine_tune_layers, augment=
         The classifier head (:func:`build_head`), from features to class
         probabilities, usually trained already on the frozen features.
     fine_tune_layers : int
-        Number of top layers of the backbone to train, at least 1.
+        Number of top layers of the backbone to train, at least 1, counting
+        every layer (those without weights too); they must hold a trainable
+        weight other than BatchNorm's.
     augment : bool, default=False
         Put a :class:`~skfashion.layers.RandomShiftAndFlip` (shifts of up to
         10 %, flips) in front of the extractor.
@@ -415,6 +418,12 @@ def build_fine_tuned(input_shape, extractor, head, *, fine_tune_layers, augment=
     model : keras.Model
         Uncompiled model from images to class probabilities.
 
+    Raises
+    ------
+    ValueError
+        If ``fine_tune_layers`` is not a positive int, or if the layers it
+        names have no weight to train; the message says how many would.
+
     Examples
     --------
     >>> from skfashion.architectures import build_fine_tuned, build_head
@@ -422,7 +431,7 @@ def build_fine_tuned(input_shape, extractor, head, *, fine_tune_layers, augment=
     >>> extractor = build_feature_extractor((28, 28, 1), backbone="efficientnet_lite0",
     ...                                     weights=None)
     >>> model = build_fine_tuned((28, 28, 1), extractor, build_head(1280, 10, units=()),
-    ...                          fine_tune_layers=3)
+    ...                          fine_tune_layers=4)
     >>> [layer.name for layer in model.layers]
     ['images', 'efficientnet_lite0_features', 'head']
     """
@@ -437,11 +446,20 @@ def build_fine_tuned(input_shape, extractor, head, *, fine_tune_layers, augment=
         )
     base = extractor.layers[-1]
     base.trainable = True
-    for layer in base.layers[:-fine_tune_layers]:
-        layer.trainable = False
-    for layer in base.layers:
-        if isinstance(layer, layers.BatchNormalization):
-            layer.trainable = False
+    first_trained = len(base.layers) - fine_tune_layers
+    for i, layer in enumerate(base.layers):
+        layer.trainable = i >= first_trained and not isinstance(
+            layer, layers.BatchNormalization
+        )
+    if not base.trainable_weights:
+        needed = fine_tune_layers_needed(base)
+        raise ValueError(
+            f"fine_tune_layers={fine_tune_layers!r} makes no weight of backbone "
+            f"{base.name!r} trainable: its top {fine_tune_layers} layer(s) "
+            f"({', '.join(layer.name for layer in base.layers[-fine_tune_layers:])}) "
+            f"have no weights, or BatchNorm's, which stay frozen. Use at least "
+            f"fine_tune_layers={needed}, or 0 to train the head only."
+        )
     inputs = keras.Input(shape=tuple(input_shape), name="images")
     x = inputs
     if augment:

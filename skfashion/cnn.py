@@ -6,6 +6,7 @@ from skfashion._base import BaseImageClassifier
 from skfashion._compat import Interval, StrOptions
 from skfashion._docstrings import fill_doc
 from skfashion._recipe import PRECISIONS
+from skfashion._tta import TTA_MODES
 from skfashion.architectures import build_cnn, build_lenet5
 
 #: Default training budgets (epochs): a fit on the 60,000 Fashion-MNIST
@@ -42,8 +43,9 @@ class CNNClassifier(BaseImageClassifier):
 
     Parameters
     ----------
-    filters : tuple of int, default=(32, 64, 128)
-        Filters of the convolutions of each block; one block per entry.
+    filters : int or tuple of int, default=(32, 64, 128)
+        Filters of the convolutions of each block; one block per entry (an
+        int is one block).
     convs_per_block : int, default=2
         Convolutions before each pooling.
     kernel_size : int, default=3
@@ -153,7 +155,7 @@ class CNNClassifier(BaseImageClassifier):
         "dense_dropout": [Interval(numbers.Real, 0, 1, closed="left")],
         "augment": ["boolean", StrOptions({"auto"})],
         "cutout": [Interval(numbers.Real, 0, 1, closed="both")],
-        "tta": ["boolean", StrOptions({"auto", "flip", "shift"})],
+        "tta": ["boolean", StrOptions(set(TTA_MODES))],
         "precision": [StrOptions(set(PRECISIONS))],
     }
 
@@ -283,7 +285,8 @@ class LeNet5Classifier(BaseImageClassifier):
     %(recipe_parameters)s
     patience : int or None, default=10
         With a validation split: epochs without improvement of ``val_loss``
-        before training stops and the best weights are restored.
+        before training stops and the best weights are restored. ``None``
+        disables early stopping.
     precision : {"auto", "float32", "mixed_bfloat16"}, default="auto"
         %(precision_description)s
         LeNet-5 trained faster in bfloat16 on the CPU with AVX-512 BF16 it
@@ -326,7 +329,7 @@ class LeNet5Classifier(BaseImageClassifier):
         "pooling": [StrOptions({"max", "avg"})],
         "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
         "augment": ["boolean", StrOptions({"auto"})],
-        "tta": ["boolean", StrOptions({"auto", "flip", "shift"})],
+        "tta": ["boolean", StrOptions(set(TTA_MODES))],
         "precision": [StrOptions(set(PRECISIONS))],
     }
 

@@ -116,6 +116,7 @@ def load_fashion_mnist(
         skfashion's cache folder: looked in first and downloaded into. By
         default ``$SKFASHION_DATA`` if set, else
         ``~/.cache/skfashion/fashion-mnist``; see :func:`get_data_home`.
+        Not used by ``subset="sample"``, which is embedded in skfashion.
     download_if_missing : bool, default=True
         If False, raise ``FileNotFoundError`` instead of downloading when a
         file is found nowhere.
@@ -239,6 +240,13 @@ def _check_data_home(data_home):
         raise TypeError(
             "data_home must be None, a str or a path-like object. "
             f"Received data_home={data_home!r}."
+        )
+    if data_home is not None and not os.fspath(data_home):
+        # An empty path is the current folder: files would be looked for and
+        # downloaded there, without a word.
+        raise ValueError(
+            "data_home must not be empty: pass a folder, or None for the default "
+            "cache. Received data_home=''."
         )
 
 

@@ -29,7 +29,7 @@ _config.load_tensorflow()  # skfashion's TensorFlow settings, before Keras impor
 import keras
 from keras import layers, ops
 
-from ._validation import check_fraction
+from skfashion._validation import check_fraction
 
 __all__ = ["BackbonePreprocessing", "GrayToRGB", "RandomCutout", "RandomShiftAndFlip"]
 
@@ -103,7 +103,26 @@ class BackbonePreprocessing(layers.Layer):
 
 @keras.saving.register_keras_serializable(package="skfashion")
 class GrayToRGB(layers.Layer):
-    """Repeat a single gray channel three times; pass RGB through unchanged."""
+    """Repeat a single gray channel three times; pass RGB through unchanged.
+
+    The first layer of a backbone feature extractor
+    (:func:`skfashion.backbones.build_feature_extractor`), so that gray
+    Fashion-MNIST images reach an ImageNet backbone as RGB.
+
+    Parameters
+    ----------
+    **kwargs : dict
+        Passed to :class:`keras.layers.Layer` (``name``, ``dtype``...).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skfashion.layers import GrayToRGB
+    >>> tuple(GrayToRGB()(np.zeros((2, 4, 4, 1), "float32")).shape)
+    (2, 4, 4, 3)
+    >>> tuple(GrayToRGB()(np.zeros((2, 4, 4, 3), "float32")).shape)
+    (2, 4, 4, 3)
+    """
 
     def call(self, inputs):
         if inputs.shape[-1] == 1:

@@ -22,10 +22,14 @@ from skfashion import _config
 THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
 
 
+def _check_positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive int. Received {name}={value!r}.")
+    return int(value)
+
+
 def _check_n_threads(n_threads):
-    if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral) or n_threads < 1:
-        raise ValueError(f"n_threads must be a positive int. Received n_threads={n_threads!r}.")
-    return int(n_threads)
+    return _check_positive_int("n_threads", n_threads)
 
 
 def worker_env(n_threads=1):
@@ -97,6 +101,23 @@ def set_tensorflow_threads(n_threads):
     ----------
     n_threads : int
         Threads of each of TensorFlow's two pools.
+
+    Returns
+    -------
+    threads : dict
+        :func:`tensorflow_threads` after the change: the two pools' sizes,
+        the thread variables of the environment and the process id.
+
+    Raises
+    ------
+    RuntimeError
+        If the environment or TensorFlow's fixed pools ask for another number.
+
+    Examples
+    --------
+    >>> from skfashion.parallel import set_tensorflow_threads
+    >>> set_tensorflow_threads(2)["intra_op"]  # doctest: +SKIP
+    2
     """
     n_threads = _check_n_threads(n_threads)
     threading = _config.load_tensorflow().config.threading
@@ -159,7 +180,8 @@ def local_cluster(n_workers=None, *, n_threads=1, **kwargs):
     Parameters
     ----------
     n_workers : int or None, default=None
-        Worker processes; ``None`` gives one per ``n_threads`` available cores.
+        Worker processes, at least 1; ``None`` gives one per ``n_threads``
+        available cores.
     n_threads : int, default=1
         TensorFlow threads of each worker.
     **kwargs : dict
@@ -192,6 +214,9 @@ def local_cluster(n_workers=None, *, n_threads=1, **kwargs):
     n_threads = _check_n_threads(n_threads)
     if n_workers is None:
         n_workers = max(1, joblib.cpu_count() // n_threads)  # heeds affinity and cgroups
+    else:
+        # 0 workers would start a cluster on which a search waits forever.
+        n_workers = _check_positive_int("n_workers", n_workers)
     return LocalCluster(
         n_workers=n_workers,
         threads_per_worker=1,

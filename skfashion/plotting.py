@@ -56,7 +56,8 @@ def plot_prediction_grid(
     Parameters
     ----------
     X : array-like of shape (n_samples, height, width[, channels]) or (n_samples, n_pixels)
-        Images; flat rows must be square gray images.
+        Images; flat rows must be square gray images. Raw pixels in [0, 255]
+        or values in [0, 1]; float RGB images above 1 are divided by 255.
     y_true : array-like of shape (n_samples,)
         True labels.
     y_pred : array-like of shape (n_samples,)
@@ -93,10 +94,9 @@ def plot_prediction_grid(
             f"X, y_true and y_pred must have the same length; got {len(X)}, "
             f"{len(y_true)} and {len(y_pred)}."
         )
-    if not isinstance(n_images, (int, np.integer)) or n_images < 1:
-        raise ValueError(f"n_images must be a positive integer; got {n_images!r}.")
-    if not isinstance(n_cols, (int, np.integer)) or n_cols < 1:
-        raise ValueError(f"n_cols must be a positive integer; got {n_cols!r}.")
+    for name, value in (("n_images", n_images), ("n_cols", n_cols)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be a positive integer; got {name}={value!r}.")
     n = min(n_images, len(X))
     if n == 0:
         raise ValueError("X is empty: there is no image to show.")
@@ -111,6 +111,10 @@ def plot_prediction_grid(
         images = images.reshape(n, side, side)
     if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]
+    if images.ndim == 4 and images.dtype.kind == "f" and images.max() > 1:
+        # Matplotlib reads float RGB in [0, 1] and clips the rest (to white):
+        # raw pixels as floats (ImageResizer's output) are scaled.
+        images = images / 255.0
     true_names = _label_names(y_true[:n], class_names)
     pred_names = _label_names(y_pred[:n], class_names)
 
@@ -251,13 +255,18 @@ def plot_learning_curves(history, *, title=None, fig=None):
     return fig
 
 
-def plot_cv_scores(scores, *, title=None, ax=None):
+def plot_cv_scores(scores, *, ylabel="accuracy", title=None, ax=None):
     """Plot one bar per cross-validation fold, with the mean and ± one std.
 
     Parameters
     ----------
     scores : array-like of shape (n_folds,)
-        Score of each fold, e.g. from :func:`sklearn.model_selection.cross_val_score`.
+        Score of each fold, e.g. from :func:`sklearn.model_selection.cross_val_score`;
+        finite numbers (a fold that failed, NaN with ``error_score=np.nan``,
+        is refused). The y axis starts near the lowest score for scores in
+        [0, 1], and fits the scores otherwise (``scoring="neg_log_loss"``).
+    ylabel : str, default="accuracy"
+        Label of the y axis: the name of the score.
     title : str or None, default=None
         Title of the axes.
     ax : matplotlib.axes.Axes or None, default=None
@@ -282,6 +291,13 @@ def plot_cv_scores(scores, *, title=None, ax=None):
         raise ValueError(
             f"scores must be a non-empty 1-D array of fold scores; got shape {scores.shape}."
         )
+    if not np.isfinite(scores).all():
+        failed = (np.flatnonzero(~np.isfinite(scores)) + 1).tolist()
+        raise ValueError(
+            f"scores must be finite; the scores of folds {failed} are not (a fold "
+            "whose fit failed scores NaN with error_score=np.nan). Received "
+            f"scores={scores.tolist()}."
+        )
     plt = _pyplot()
     if ax is None:
         width = max(4.0, 0.5 * scores.size + 2.0)
@@ -292,10 +308,12 @@ def plot_cv_scores(scores, *, title=None, ax=None):
     ax.axhline(mean, color="black", label=f"mean {mean:.4f} ± {std:.4f}")
     ax.axhspan(mean - std, mean + std, color="gray", alpha=0.2)
     margin = 2 * max(std, 0.005)
-    ax.set_ylim(max(0.0, scores.min() - margin), scores.max() + margin)
+    if scores.min() >= 0 and scores.max() <= 1:
+        # Bars from near the lowest score: folds differ by fractions of a point.
+        ax.set_ylim(max(0.0, scores.min() - margin), scores.max() + margin)
     ax.set_xticks(folds)
     ax.set_xlabel("fold")
-    ax.set_ylabel("accuracy")
+    ax.set_ylabel(ylabel)
     ax.legend(loc="lower right")
     if title is not None:
         ax.set_title(title)

@@ -13,6 +13,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from skfashion import _config
 from skfashion._compat import (
     Interval,
     InvalidParameterError,
@@ -33,6 +34,7 @@ LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
 def _resize_chunk(images, size, interpolation):
     """Resize a float32 ``(n, h, w, c)`` chunk to ``size`` with Keras; return numpy."""
+    _config.load_tensorflow()  # skfashion's TensorFlow settings, before Keras imports it
     from keras import ops  # imported here: a resize-free transform needs no TensorFlow
 
     resized = ops.image.resize(

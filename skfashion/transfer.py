@@ -8,17 +8,24 @@ head on those features and can then fine-tune the top of the backbone. Features 
 and :func:`clear_feature_cache` empties it.
 """
 
+import functools
 import numbers
 
 from sklearn.preprocessing import FunctionTransformer
 
 from skfashion._backbone_features import BackboneFeatures
 from skfashion._base import BaseImageClassifier
-from skfashion._compat import Interval, StrOptions
+from skfashion._compat import Interval, StrOptions, validate_params
 from skfashion._docstrings import fill_doc
 from skfashion._feature_cache import clear_feature_cache, feature_cache_info
+from skfashion._tta import TTA_MODES
 from skfashion.architectures import build_fine_tuned, build_head
-from skfashion.backbones import build_feature_extractor
+from skfashion.backbones import (
+    build_backbone,
+    build_feature_extractor,
+    check_input_size,
+    fine_tune_layers_needed,
+)
 
 __all__ = [
     "BackboneFeatures",
@@ -41,6 +48,15 @@ class _ClassifierFeatures(BackboneFeatures):
 
     def _check_pixel_range(self, X):
         pass
+
+
+@functools.lru_cache(maxsize=None)
+def _fine_tune_layers_needed(backbone, input_size):
+    """:func:`~skfashion.backbones.fine_tune_layers_needed` of a backbone, once per process.
+
+    Read from the backbone with random weights: the layers are the same.
+    """
+    return fine_tune_layers_needed(build_backbone(backbone, weights=None, input_size=input_size))
 
 
 @fill_doc
@@ -75,7 +91,11 @@ class TransferClassifier(BaseImageClassifier):
         Dropout rate of the head.
     fine_tune_layers : int, default=0
         Number of top backbone layers to unfreeze after the head has trained;
-        0 keeps the backbone frozen.
+        0 keeps the backbone frozen. Every layer counts, those without weights
+        too: a number whose layers hold no weight to train (the top 3 of
+        ``"efficientnet_lite0"`` are BatchNorm, activation and pooling) is
+        refused before training. ``partial_fit`` trains the head only and
+        refuses ``fine_tune_layers > 0``.
     fine_tune_epochs : int, default=5
         Maximum epochs of fine-tuning.
     fine_tune_learning_rate : float, default=1e-5
@@ -163,7 +183,7 @@ class TransferClassifier(BaseImageClassifier):
         "fine_tune_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
         "fine_tune_learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
         "augment": ["boolean"],
-        "tta": ["boolean", StrOptions({"auto", "flip", "shift"})],
+        "tta": ["boolean", StrOptions(set(TTA_MODES))],
     }
 
     def __init__(
@@ -234,6 +254,22 @@ class TransferClassifier(BaseImageClassifier):
             self.backbone, weights=self.weights, input_size=self.input_size
         )
 
+    # A warm start of a fine-tuned model fine-tunes for fine_tune_epochs more.
+    _per_call_params = BaseImageClassifier._per_call_params | {"fine_tune_epochs"}
+
+    def _built_with(self):
+        built = super()._built_with()
+        if not self._is_fine_tuned():
+            # A head on the frozen backbone: the next fit builds the fine-tuned
+            # network from these, so they may change until then.
+            for name in ("fine_tune_layers", "fine_tune_learning_rate", "augment"):
+                built.pop(name, None)
+        return built
+
+    def _is_fine_tuned(self):
+        """Whether ``model_`` is the whole fine-tuned network (not a head on features)."""
+        return isinstance(getattr(self, "feature_encoder_", None), FunctionTransformer)
+
     def _build_architecture(self, input_shape, n_classes, seed):
         return build_head(
             self.feature_encoder_.n_features_out_,
@@ -269,9 +305,7 @@ class TransferClassifier(BaseImageClassifier):
         self : object
             The fitted estimator.
         """
-        fine_tuned = self.warm_start and isinstance(
-            getattr(self, "feature_encoder_", None), FunctionTransformer
-        )
+        fine_tuned = self.warm_start and self._is_fine_tuned()
         if fine_tuned:
             # A warm start of a fine-tuned model goes on fine-tuning the whole
             # network: for fine_tune_epochs, as the first fine-tuning did.
@@ -283,6 +317,39 @@ class TransferClassifier(BaseImageClassifier):
             self._fine_tune(X, y, sample_weight, **fit_kwargs)
         return self
 
+    def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
+        """Train the head for one epoch on the frozen features of a batch.
+
+        Parameters
+        ----------
+        X : array-like of images
+            A batch of images, as for ``fit``.
+        y : array-like of shape (n_samples,)
+            Class labels of the batch.
+        classes : array-like, default=None
+            Every class label; needed on the first call if a batch may lack some.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative per-sample weights, multiplied by ``class_weight``.
+        **kwargs : dict
+            Passed on to :meth:`keras.Model.fit`.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        validate_params(self)
+        if self.fine_tune_layers or self.augment:
+            raise ValueError(
+                "partial_fit trains a head on the frozen backbone's features, one "
+                "epoch per call; fine-tuning (and augment=True, which acts while "
+                "fine-tuning) is fit's, and a fine-tuned model goes on fine-tuning "
+                "with fit and warm_start=True. Set fine_tune_layers=0 and "
+                "augment=False, or call fit. Received "
+                f"fine_tune_layers={self.fine_tune_layers!r}, augment={self.augment!r}."
+            )
+        return super().partial_fit(X, y, classes=classes, sample_weight=sample_weight, **kwargs)
+
     def _fit(self, X, y, **kwargs):
         # The one path of fit (after its parameter checks), partial_fit and
         # the fine-tuning.
@@ -292,6 +359,17 @@ class TransferClassifier(BaseImageClassifier):
                 "cached features of the unaltered images): set fine_tune_layers > 0, "
                 f"or augment=False. Received fine_tune_layers={self.fine_tune_layers!r}."
             )
+        if self.fine_tune_layers:
+            # Before the head trains: a number of layers that trains nothing
+            # would only be found out after it.
+            needed = _fine_tune_layers_needed(self.backbone, check_input_size(self.input_size))
+            if self.fine_tune_layers < needed:
+                raise ValueError(
+                    f"fine_tune_layers={self.fine_tune_layers!r} would train no weight "
+                    f"of backbone {self.backbone!r}: its top {needed - 1} layer(s) have "
+                    "no weights, or BatchNorm's, which stay frozen. Use at least "
+                    f"fine_tune_layers={needed}, or 0 to train the head only."
+                )
         return super()._fit(X, y, **kwargs)
 
     def _fine_tune(self, X, y, sample_weight, **kwargs):
@@ -311,6 +389,7 @@ class TransferClassifier(BaseImageClassifier):
         )
         self.model_ = self._compile(model, float(self.fine_tune_learning_rate))
         self.feature_encoder_ = FunctionTransformer()
+        self._built_params = self._built_with()  # what the fine-tuned network has
         # The path head training took (BaseImageClassifier.fit): the same input
         # checks, weights, validation split and callbacks, on the whole network.
         self._fit(

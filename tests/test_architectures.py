@@ -11,7 +11,7 @@ from skfashion.architectures import (
     build_head,
     build_lenet5,
 )
-from skfashion.backbones import build_feature_extractor
+from skfashion.backbones import build_feature_extractor, fine_tune_layers_needed
 from skfashion.layers import RandomShiftAndFlip
 from tests.conftest import another_thread_drawing_from_random
 
@@ -94,6 +94,24 @@ def test_build_fine_tuned_trains_the_top_of_the_backbone_but_no_batchnorm():
     augmented = build_fine_tuned((28, 28, 1), extractor, head, fine_tune_layers=10,
                                  augment=True, seed=0)
     assert any(isinstance(layer, RandomShiftAndFlip) for layer in augmented.layers)
+
+
+def test_build_fine_tuned_sets_every_layer_again_and_refuses_layers_without_weights():
+    extractor = build_feature_extractor(
+        (28, 28, 1), backbone="efficientnet_lite0", weights=None, input_size=32
+    )
+    head = build_head(extractor.output_shape[-1], 10, units=())
+    base = extractor.layers[-1]
+    assert fine_tune_layers_needed(base) == 4
+    build_fine_tuned((28, 28, 1), extractor, head, fine_tune_layers=1000)
+    with pytest.raises(ValueError, match=r"fine_tune_layers=3 makes no weight .* "
+                                         r"\(top_bn, top_activation, avg_pool\).* "
+                                         r"at least fine_tune_layers=4"):
+        build_fine_tuned((28, 28, 1), extractor, head, fine_tune_layers=3)
+    # Built again from the same extractor (all trainable, then none): each
+    # call sets every layer, whatever the last one left.
+    build_fine_tuned((28, 28, 1), extractor, head, fine_tune_layers=4)
+    assert [layer.name for layer in base.layers if layer.trainable_weights] == ["top_conv"]
 
 
 @pytest.mark.parametrize("fine_tune_layers", [0, -1, 2.0, True, None])

@@ -3,6 +3,7 @@
 import pickle
 
 import joblib
+import keras
 import numpy as np
 import pytest
 from sklearn.base import clone, is_classifier
@@ -191,6 +192,33 @@ def test_partial_fit_batch_size_is_checked_and_numpy_ints_are_ints(shapes):
     assert len(est.history_["loss"]) == 2 and est.batch_size_ == 8
 
 
+def test_each_partial_fit_shuffles_anew_and_reproducibly(shapes, monkeypatch):
+    # From one seed every call (one epoch) used to see the rows in one order.
+    import skfashion._base
+
+    orders = []  # the order of the rows in the first epoch of each call
+    batches_class = skfashion._base.ImageBatches
+
+    def recorded(*args, **kwargs):
+        batches = batches_class(*args, **kwargs)
+        orders.append(batches._order.copy())
+        return batches
+
+    monkeypatch.setattr(skfashion._base, "ImageBatches", recorded)
+    X, y = shapes
+    runs = []
+    for _ in range(2):
+        est = FACTORIES["lenet5"]()
+        for _ in range(3):
+            est.partial_fit(X, y, classes=np.unique(y))
+        runs.append(est.predict_proba(X))
+    first, second, third = orders[:3]
+    assert not np.array_equal(first, second) and not np.array_equal(second, third)
+    for a, b in zip(orders[:3], orders[3:]):  # the same seed, the same orders
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(runs[0], runs[1])
+
+
 def test_augment_auto_follows_the_epochs_given_to_fit(shapes):
     # The budget fit trains for decides, not the parameter that it overrides.
     X, y = shapes
@@ -237,6 +265,50 @@ def test_predict_proba_rows_sum_to_one(fitted, shapes):
     assert proba.shape == (len(X), 3)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
     np.testing.assert_array_equal(fitted.classes_[proba.argmax(axis=1)], fitted.predict(X))
+
+
+def test_predict_proba_of_one_image_is_one_row(fitted, shapes):
+    # scikeras squeezes its output: one image used to give a 1-D array.
+    X, y = shapes
+    assert fitted.predict_proba(X[:1]).shape == (1, 3)
+    assert fitted.predict(X[:1]).shape == (1,)
+    binary = FACTORIES["lenet5"](epochs=1).fit(X[y < 2], y[y < 2])
+    assert binary.predict_proba(X[:1]).shape == (1, 2)
+
+
+def test_callbacks_given_to_fit_and_predict_are_called(shapes):
+    # scikeras replaces a call's callbacks with the estimator's own.
+    X, y = shapes
+
+    class Count(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.epochs = self.predictions = 0
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.epochs += 1
+
+        def on_predict_end(self, logs=None):
+            self.predictions += 1
+
+    in_call, routed = Count(), Count()
+    est = FACTORIES["lenet5"](predict__callbacks=[routed]).fit(X, y, callbacks=[in_call])
+    assert in_call.epochs == 2
+    est.predict(X, callbacks=in_call)
+    assert (in_call.predictions, routed.predictions) == (1, 1)  # each called once
+    with pytest.raises(TypeError, match="callbacks given to fit must be a keras"):
+        FACTORIES["lenet5"]().fit(X, y, callbacks=["early_stopping"])
+
+
+def test_a_tta_set_after_fit_is_checked_at_prediction(fitted, shapes):
+    # tta acts at prediction time only: a typo must not pass for True.
+    X, _ = shapes
+    try:
+        fitted.set_params(tta="shfit")
+        with pytest.raises(ValueError, match=r"tta must be a bool or one of .*tta='shfit'"):
+            fitted.predict_proba(X)
+    finally:
+        fitted.set_params(tta="auto")
 
 
 def test_learned_attributes(fitted, shapes):

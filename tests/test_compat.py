@@ -184,6 +184,24 @@ def test_op_determinism_flag_follows_the_public_setter():
     assert result.stdout.strip() == "ok", result.stderr[-2000:]
 
 
+def test_seeded_global_random_state_seeds_then_restores_every_generator():
+    import random
+
+    import tensorflow as tf
+
+    random.seed(123)
+    np.random.seed(123)
+    python_before, numpy_before = random.getstate(), np.random.get_state()[1].copy()
+    draws = []
+    for _ in range(2):
+        with _compat.seeded_global_random_state(5):
+            draws.append((random.random(), np.random.rand(), float(tf.random.uniform(()))))
+            assert _compat.is_op_determinism_enabled()
+    assert draws[0] == draws[1]  # seeded: the same draws each time
+    assert random.getstate() == python_before
+    np.testing.assert_array_equal(np.random.get_state()[1], numpy_before)
+
+
 # ------------------------------------------------------------------------ Keras
 
 

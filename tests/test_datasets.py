@@ -319,6 +319,14 @@ def test_data_home_type_validated():
         load_fashion_mnist("sample", data_home=42)
 
 
+def test_empty_data_home_is_refused():
+    # It used to mean the current folder, silently (the command refused it).
+    with pytest.raises(ValueError, match="data_home must not be empty"):
+        load_fashion_mnist("test", data_home="", download_if_missing=False)
+    with pytest.raises(ValueError, match="data_home must not be empty"):
+        get_data_home("")
+
+
 def test_get_data_home(tmp_path, monkeypatch, isolated):
     assert get_data_home() == str(isolated / ".cache" / "skfashion" / "fashion-mnist")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))

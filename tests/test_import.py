@@ -203,6 +203,128 @@ def test_every_module_applies_skfashion_settings_before_importing_keras(module):
             )
 
 
+def _function_imports_of_tensorflow(tree):
+    """``(function, import node)`` for each import of TensorFlow inside a function
+    (at any depth of its body) with no ``_config.load_tensorflow()`` call on an
+    earlier line of that function."""
+    for function in ast.walk(tree):
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        nodes = list(ast.walk(function))
+        loads = [n.lineno for n in nodes if _calls_load_tensorflow(n)]
+        for node in nodes:
+            if isinstance(node, ast.Import):
+                names = {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names = {node.module.split(".")[0]}
+            else:
+                continue
+            if names & _LOADS_TENSORFLOW and not any(line < node.lineno for line in loads):
+                yield function, node
+
+
+# _config loads TensorFlow itself; _compat's functions run once a model exists.
+_LOADS_BY_DESIGN = {"skfashion._config", "skfashion._compat"}
+
+
+@pytest.mark.parametrize("module", [m for m in _modules() if m not in _LOADS_BY_DESIGN])
+def test_functions_apply_skfashion_settings_before_importing_keras(module):
+    """An import of Keras inside a function of a module that does not load it at
+    its top level is preceded by _config.load_tensorflow() in that function:
+    that function may be the first to load TensorFlow in the process."""
+    path = PACKAGE.parent.joinpath(*module.split(".")).with_suffix(".py")
+    if not path.exists():
+        path = path.with_suffix("") / "__init__.py"
+    tree = ast.parse(path.read_text())
+    if any(_calls_load_tensorflow(node) for node in tree.body):
+        return  # the module loaded TensorFlow with skfashion's settings already
+    late = [f"{path.name}:{node.lineno} in {function.name}()"
+            for function, node in _function_imports_of_tensorflow(tree)]
+    assert not late, f"imports Keras/TensorFlow before _config.load_tensorflow(): {late}"
+
+
+#: The layers of docs/contributing.rst ("Imports run one way"): a module
+#: imports, at its top level, only modules of a lower layer.
+_LAYERS = {
+    8: ["__main__"],
+    7: ["cli"],
+    6: ["_commands"],
+    5: ["cnn", "transfer"],
+    4: ["_base", "_backbone_features", "backbones.efficientnet_lite"],
+    3: ["_prediction", "_feature_cache", "backbones._lite0_weights", "plotting",
+        "architectures"],
+    2: ["_tta", "backbones", "preprocessing", "datasets"],
+    1: ["layers", "_images", "_batches", "_recipe", "_report", "_dataset_files",
+        "parallel", "backbones._torch_legacy", ""],
+    0: ["_validation", "_compat", "_config", "_files", "_routing", "_docstrings",
+        "_grids", "_idx", "backbones._torch_pickle"],
+}
+_LAYER = {f"skfashion.{m}".rstrip("."): layer for layer, ms in _LAYERS.items() for m in ms}
+
+
+def test_no_relative_imports():
+    # The layer test reads absolute module names.
+    relative = [f"{path.name}:{node.lineno}" for path in sorted(PACKAGE.rglob("*.py"))
+                for node in ast.walk(ast.parse(path.read_text()))
+                if isinstance(node, ast.ImportFrom) and node.level]
+    assert not relative, relative
+
+
+def test_imports_run_one_way_as_documented():
+    every = {".".join(p.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(".__init__")
+             for p in PACKAGE.rglob("*.py")}
+    assert every == set(_LAYER), "give each module its layer in _LAYERS and contributing.rst"
+    upward = []
+    for module in sorted(every):
+        path = PACKAGE.parent.joinpath(*module.split(".")).with_suffix(".py")
+        if not path.exists():
+            path = path.with_suffix("") / "__init__.py"
+        for node, _ in _top_level_imports(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.ImportFrom) and node.module.startswith("skfashion")):
+                continue
+            for alias in node.names:  # "from skfashion import _config" names a module
+                target = f"{node.module}.{alias.name}"
+                target = target if target in _LAYER else node.module
+                if _LAYER[target] >= _LAYER[module]:
+                    upward.append(f"{module} (layer {_LAYER[module]}) imports {target} "
+                                  f"(layer {_LAYER[target]})")
+    assert not upward, upward
+
+
+def _private_reach(node):
+    """The private path or name an import node reaches into, or None."""
+    if isinstance(node, ast.Import):
+        paths = [(alias.name, None) for alias in node.names]
+    elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+        paths = [(node.module, alias.name) for alias in node.names]
+    else:
+        return None
+    for module, name in paths:
+        parts = module.split(".")
+        top = parts[0]
+        if top not in {"tensorflow", "keras", "scikeras", "sklearn"}:
+            continue
+        if module.startswith(("keras.src", "tensorflow.python")):
+            return module
+        if top == "scikeras" and module != "scikeras.wrappers" and module != "scikeras":
+            return module
+        if top == "sklearn" and (any(p.startswith("_") for p in parts) or (name or "").startswith("_")):
+            return f"{module}.{name}" if name else module
+    return None
+
+
+def test_only_compat_reaches_into_private_parts_of_other_libraries():
+    reaches = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name == "_compat.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            reach = _private_reach(node)
+            if reach:
+                reaches.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno} {reach}")
+    assert not reaches, f"move these into skfashion/_compat.py, guarded: {reaches}"
+
+
 def _skfashion_imports(module):
     """The skfashion modules ``module`` imports at its top level."""
     path = PACKAGE.parent.joinpath(*module.split(".")).with_suffix(".py")

@@ -7,6 +7,7 @@ through ``fit`` and ``predict`` of a real estimator.
 import re
 import warnings
 
+import keras
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,6 +15,7 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 
 from skfashion import (
     BackboneFeatures,
+    CNNClassifier,
     LeNet5Classifier,
     TransferClassifier,
     load_fashion_mnist,
@@ -106,6 +108,19 @@ def test_bad_pixel_range_is_named(shapes, pixel_range):
     )
     with pytest.raises(ValueError, match=match):
         LeNet5Classifier(pixel_range=pixel_range, **TINY).fit(X, y)
+
+
+def test_uint8_images_of_zeros_and_ones_are_warned_about(shapes):
+    # Read as raw pixels, binarized uint8 images are nearly black.
+    X, y = shapes
+    binary = (X > 127).astype(np.uint8)
+    with pytest.warns(UserWarning, match="X is uint8 with every value 0 or 1"):
+        est = LeNet5Classifier(**TINY).fit(binary, y)
+    assert est.pixel_range_ == (0, 255)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        LeNet5Classifier(pixel_range=(0, 255), **TINY).fit(binary, y)  # stated: as they are
+        assert LeNet5Classifier(pixel_range=(0, 1), **TINY).fit(binary, y).pixel_range_ == (0, 1)
 
 
 def test_values_outside_every_pixel_range_are_warned_about_at_fit(shapes):
@@ -214,6 +229,20 @@ def test_a_classifier_refuses_images_that_contradict_its_image_shape(shapes):
     np.testing.assert_array_equal(
         fitted.predict_proba(X), fitted.predict_proba(X.reshape(len(X), -1))
     )
+
+
+def test_dataframe_columns_are_checked_at_prediction(shapes):
+    # A DataFrame of pixel columns (the Kaggle CSV) in another column order
+    # would be other images: refused, as scikit-learn's estimators do.
+    X, y = shapes
+    df = pd.DataFrame(X.reshape(len(X), -1), columns=[f"pixel{i}" for i in range(144)])
+    est = LeNet5Classifier(**TINY).fit(df, y)
+    assert list(est.feature_names_in_) == list(df.columns)
+    with pytest.raises(ValueError, match="Feature names must be in the same order"):
+        est.predict(df[df.columns[::-1]])
+    features = BackboneFeatures(weights=None, input_size=32).fit(df)
+    with pytest.raises(ValueError, match="Feature names must be in the same order"):
+        features.transform(df[df.columns[::-1]])
 
 
 # --------------------------------------------------------- weights and splits
@@ -373,6 +402,41 @@ def test_warm_start_fit_keeps_classes_and_refuses_new_labels(shapes):
     # Without warm_start a fit starts anew, with the classes of its y.
     cold = LeNet5Classifier(**TINY).fit(X, y)
     assert cold.fit(X, np.where(y == 2, 3, y)).classes_.tolist() == [0, 1, 3]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"learning_rate": 1e-9},  # compiled in
+        {"filters": (4, 8)},  # built in: an architecture parameter
+        {"augment": True},
+        {"optimizer__beta_1": 0.5},
+        {"callbacks": [keras.callbacks.History()]},
+        {"random_state": 1},
+    ],
+    ids=lambda params: next(iter(params)),
+)
+def test_a_warm_start_refuses_what_it_would_ignore(shapes, params):
+    # The network, its compilation and callbacks are the first fit's: these
+    # changes used to be ignored without a word.
+    X, y = shapes
+    est = CNNClassifier(filters=(4,), convs_per_block=1, warm_start=True, **TINY).fit(X, y)
+    est.set_params(**params)
+    name = next(iter(params))
+    with pytest.raises(ValueError, match=rf"warm_start=True goes on training .* {name} \("):
+        est.fit(X, y)
+    with pytest.raises(ValueError, match=rf"^partial_fit goes on training .* {name} \("):
+        est.partial_fit(X, y)
+    est.set_params(warm_start=False).fit(X, y)  # a new network takes them
+
+
+def test_a_warm_start_takes_what_each_fit_reads(shapes):
+    X, y = shapes
+    est = LeNet5Classifier(warm_start=True, **TINY).fit(X, y)
+    est.set_params(epochs=1, batch_size=8, validation_split=0.2, patience=1,
+                   class_weight={0: 2.0}, verbose=0, tta=True, fit__shuffle=False)
+    est.fit(X, y).partial_fit(X, y)
+    assert est.batch_size_ == 8 and "val_loss" in est.history_
 
 
 def test_partial_fit_refuses_balanced_class_weight(shapes):

@@ -161,6 +161,14 @@ def test_bad_thread_counts_are_named(bad):
         parallel.worker_env(bad)
 
 
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True])
+def test_bad_worker_counts_are_named_before_a_cluster_starts(bad):
+    # 0 workers used to start a cluster on which a search waits forever.
+    with pytest.raises(ValueError, match=rf"n_workers must be a positive int. Received "
+                                         rf"n_workers={bad!r}\."):
+        parallel.local_cluster(bad)
+
+
 def test_local_cluster_refuses_what_it_sets_itself():
     with pytest.raises(TypeError, match="threads_per_worker"):  # set by local_cluster
         parallel.local_cluster(1, threads_per_worker=4)

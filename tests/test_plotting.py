@@ -59,12 +59,24 @@ def test_prediction_grid_flat_rows_and_fewer_images():
         ({"X": np.zeros((3, 4, 4)), "y_true": [0] * 2, "y_pred": [0] * 3}, "same length"),
         ({"X": np.zeros((3, 4, 4)), "y_true": [0] * 3, "y_pred": [0] * 3, "n_images": 0},
          "n_images"),
+        ({"X": np.zeros((3, 4, 4)), "y_true": [0] * 3, "y_pred": [0] * 3, "n_images": True},
+         "n_images=True"),
+        ({"X": np.zeros((3, 4, 4)), "y_true": [0] * 3, "y_pred": [0] * 3, "n_cols": False},
+         "n_cols=False"),
         ({"X": np.zeros((1, 4, 4)), "y_true": [12], "y_pred": [0]}, "class_names"),
     ],
 )
 def test_prediction_grid_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
         plot_prediction_grid(**kwargs)
+
+
+def test_prediction_grid_shows_float_rgb_pixels_in_0_255_unclipped():
+    # ImageResizer's output: float32 RGB in [0, 255], which Matplotlib would
+    # clip to [0, 1], nearly white.
+    X = np.full((2, 4, 4, 3), 178.0, dtype=np.float32)
+    fig = plot_prediction_grid(X, [0, 1], [0, 1], class_names=None)
+    np.testing.assert_allclose(fig.axes[0].images[0].get_array(), 178.0 / 255)
 
 
 def test_confusion_matrix_counts_and_names():
@@ -107,3 +119,14 @@ def test_cv_scores_bars_and_mean():
         plot_cv_scores([[0.1, 0.2]])
     with pytest.raises(ValueError, match="non-empty"):
         plot_cv_scores([])
+    # A failed fold (error_score=np.nan) is named, not an axis-limit error.
+    with pytest.raises(ValueError, match=r"the scores of folds \[2\] are not"):
+        plot_cv_scores([0.8, np.nan, 0.9])
+
+
+def test_cv_scores_of_another_scale_are_all_shown():
+    scores = [-0.45, -0.40, -0.50]  # scoring="neg_log_loss"
+    ax = plot_cv_scores(scores, ylabel="neg_log_loss")
+    low, high = ax.get_ylim()
+    assert low <= min(scores) and max(scores) <= high
+    assert ax.get_ylabel() == "neg_log_loss"

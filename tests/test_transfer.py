@@ -200,9 +200,44 @@ def test_augment_without_fine_tuning_is_refused(shapes28):
     )
     with pytest.raises(ValueError, match="augment=True acts while fine-tuning only"):
         clf.fit(X, y)
-    with pytest.raises(ValueError, match="augment=True acts while fine-tuning only"):
+    with pytest.raises(ValueError, match="partial_fit trains a head .* augment=True"):
         clf.partial_fit(X, y)
     assert not hasattr(clf, "model_")
+
+
+def test_partial_fit_refuses_fine_tuning(shapes28):
+    # It trains the head only: fine_tune_layers used to be ignored silently.
+    X, y = shapes28
+    clf = TransferClassifier("mobilenetv2", weights=None, input_size=32, fine_tune_layers=5)
+    with pytest.raises(ValueError, match=r"partial_fit .* Received fine_tune_layers=5"):
+        clf.partial_fit(X, y, classes=np.unique(y))
+    assert not hasattr(clf, "model_")
+
+
+def test_a_head_then_a_warm_start_with_fine_tuning(shapes28):
+    # A head-only model is fine-tuned by a later warm fit: the fine-tuning
+    # parameters may change until then, and are fixed once it is fine-tuned.
+    X, y = shapes28
+    clf = TransferClassifier("mobilenetv2", weights=None, input_size=32, epochs=1,
+                             validation_split=0.0, random_state=0).fit(X, y)
+    clf.set_params(warm_start=True, fine_tune_layers=5, fine_tune_epochs=1,
+                   fine_tune_learning_rate=1e-3).fit(X, y)
+    assert clf.model_.name == "fine_tuned"
+    clf.set_params(fine_tune_epochs=2).fit(X, y)  # read by each fit
+    clf.set_params(fine_tune_learning_rate=1e-4)
+    with pytest.raises(ValueError, match=r"fine_tune_learning_rate \(0.001 -> 0.0001\)"):
+        clf.fit(X, y)
+
+
+def test_fine_tune_layers_that_train_no_weight_are_refused_before_training(shapes28):
+    # EfficientNet-Lite0's top 3 layers are BatchNorm, ReLU and pooling.
+    X, y = shapes28
+    clf = TransferClassifier("efficientnet_lite0", weights=None, input_size=32,
+                             fine_tune_layers=3, epochs=1)
+    with pytest.raises(ValueError, match=r"fine_tune_layers=3 would train no weight .* "
+                                         r"at least fine_tune_layers=4"):
+        clf.fit(X, y)
+    assert not hasattr(clf, "model_")  # the head did not train first
 
 
 @pytest.mark.parametrize("fine_tune_layers", [0, 5])

@@ -41,6 +41,7 @@ __all__ = [
     "build_backbone",
     "build_efficientnet_lite0",
     "build_feature_extractor",
+    "fine_tune_layers_needed",
     "get_backbone_spec",
 ]
 
@@ -53,7 +54,27 @@ MIN_INPUT_SIZE = 32
 
 @dataclass(frozen=True)
 class BackboneSpec:
-    """How to build one backbone: its constructor, preprocessing and weight file."""
+    """How to build one backbone: its constructor, preprocessing and weight file.
+
+    Parameters
+    ----------
+    name : str
+        Its key in :data:`BACKBONES`.
+    mode : str
+        Its preprocessing, a :class:`~skfashion.layers.BackbonePreprocessing`
+        mode.
+    constructor : str
+        ``"keras.applications:<Name>"`` or ``"skfashion:<module>.<function>"``.
+    imagenet_file : str
+        File name of its ImageNet weights in Keras' cache (``"{rows}"`` is
+        replaced by the input size for MobileNetV2).
+
+    Examples
+    --------
+    >>> from skfashion.backbones import BACKBONES
+    >>> BACKBONES["vgg16"].weights_file((96, 96))
+    'vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5'
+    """
 
     name: str
     mode: str  # a BackbonePreprocessing mode
@@ -147,7 +168,28 @@ def __dir__():
 
 
 def get_backbone_spec(name):
-    """Return the :class:`BackboneSpec` registered as ``name``."""
+    """Return the :class:`BackboneSpec` registered as ``name``.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`BACKBONES`.
+
+    Returns
+    -------
+    spec : BackboneSpec
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not registered; the message lists the names.
+
+    Examples
+    --------
+    >>> from skfashion.backbones import get_backbone_spec
+    >>> get_backbone_spec("efficientnet_lite0").mode
+    'lite'
+    """
     if name not in BACKBONES:
         raise ValueError(
             f"Unknown backbone {name!r}; expected one of: "
@@ -225,9 +267,9 @@ def build_backbone(name, *, weights="imagenet", input_size=(224, 224)):
     cached = keras_weights_dir() / spec.weights_file(size)
     if weights is None:
         _config.load_tensorflow()
-        from scikeras.utils.random_state import tensorflow_random_state
+        from skfashion._compat import seeded_global_random_state
 
-        with tensorflow_random_state(0):  # restores the global random state after
+        with seeded_global_random_state(0):  # restores the global random state after
             return spec.build((*size, 3), weights)
     try:
         return spec.build((*size, 3), weights)
@@ -298,3 +340,48 @@ def build_feature_extractor(input_shape, *, backbone, weights="imagenet", input_
     x = BackbonePreprocessing(spec.mode, name="preprocess")(x)
     features = base(x, training=False)
     return keras.Model(inputs, features, name=f"{backbone}_features")
+
+
+def fine_tune_layers_needed(backbone):
+    """The fewest top layers of ``backbone`` that hold a weight fine-tuning trains.
+
+    The top layers of a backbone are often pooling, activation and
+    BatchNorm layers (whose weights
+    :func:`skfashion.architectures.build_fine_tuned` keeps frozen):
+    ``fine_tune_layers`` below this number trains nothing of the backbone.
+
+    Parameters
+    ----------
+    backbone : keras.Model
+        A backbone (:func:`skfashion.backbones.build_backbone`); not changed.
+
+    Returns
+    -------
+    n_layers : int
+
+    Raises
+    ------
+    ValueError
+        If no layer of ``backbone`` has weights other than BatchNorm's.
+
+    Examples
+    --------
+    >>> from skfashion.backbones import build_backbone, fine_tune_layers_needed
+    >>> fine_tune_layers_needed(build_backbone("efficientnet_lite0", weights=None,
+    ...                                        input_size=32))
+    4
+    """
+    _config.load_tensorflow()
+    from keras import layers
+
+    needed = next(
+        (
+            n
+            for n, layer in enumerate(reversed(backbone.layers), start=1)
+            if layer.weights and not isinstance(layer, layers.BatchNormalization)
+        ),
+        None,
+    )
+    if needed is None:
+        raise ValueError(f"Backbone {backbone.name!r} has no layer that fine-tuning trains.")
+    return needed

