@@ -41,6 +41,13 @@ precisions train slightly different models.''',
 its mirror image each as they are and shifted by one pixel in each of the 8
 directions, pixels shifted in being 0 as in the training augmentation (18
 times the prediction cost).''',
+    "prediction_parameters": '''\
+X : array-like of images
+    Images in the layout, size and pixel range (``pixel_range_``) the
+    estimator was fitted on.
+**kwargs : dict
+    Passed on to :meth:`keras.Model.predict` (prefer ``predict__name``
+    parameters).''',
     "common_parameters": '''\
 image_shape : tuple of int or None, default=None
     ``(height, width)`` or ``(height, width, channels)`` of flat 2-D input

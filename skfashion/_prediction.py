@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from skfashion._batches import ImageBatches
 from skfashion._compat import release_custom_gradients
+from skfashion._docstrings import fill_doc
 from skfashion._recipe import call_callbacks
 from skfashion._tta import average_over_views, tta_mode
 from skfashion._validation import check_fit_arguments
@@ -33,17 +34,13 @@ class PredictionMixin:
     # scikeras' own docstrings of the methods below describe options that
     # skfashion refuses or does not have; the behaviour is scikeras'.
 
+    @fill_doc
     def predict(self, X, **kwargs):
         """Predict the class label of each image.
 
         Parameters
         ----------
-        X : array-like of images
-            Images in the layout, size and pixel range (``pixel_range_``) the
-            estimator was fitted on.
-        **kwargs : dict
-            Passed on to :meth:`keras.Model.predict` (prefer ``predict__name``
-            parameters).
+        %(prediction_parameters)s
 
         Returns
         -------
@@ -52,17 +49,13 @@ class PredictionMixin:
         """
         return super().predict(X, **kwargs)
 
+    @fill_doc
     def predict_proba(self, X, **kwargs):
         """Predict the probability of each class for each image.
 
         Parameters
         ----------
-        X : array-like of images
-            Images in the layout, size and pixel range (``pixel_range_``) the
-            estimator was fitted on.
-        **kwargs : dict
-            Passed on to :meth:`keras.Model.predict` (prefer ``predict__name``
-            parameters).
+        %(prediction_parameters)s
 
         Returns
         -------

@@ -440,10 +440,8 @@ def changed_params(before, after):
         return []
 
     def same(a, b):
-        if a is b:
-            return True
         try:
-            return bool(np.all(a == b))
+            return a is b or bool(np.all(a == b))
         except Exception:  # values that cannot be compared are taken as changed
             return False
 
